@@ -1,0 +1,18 @@
+#pragma once
+#include <cstdint>
+
+namespace eplb::limits {
+
+// Checked before any allocation that depends on them.
+constexpr int64_t max_layers = 4096;
+constexpr int64_t max_experts = 65536;
+constexpr int64_t max_replicas = 1 << 20;
+constexpr int64_t max_gpus = 1 << 16;
+// layers x replicas (phy2log) and layers x experts x max replicas per expert (log2phy).
+constexpr int64_t max_placement_cells = int64_t(1) << 26;
+constexpr int64_t max_file_bytes = int64_t(256) << 20;
+constexpr int max_json_depth = 64;
+// Loads are balanced in float32 (as the reference); a layer's sum must stay finite there.
+constexpr double max_load = 1e30;
+
+}  // namespace eplb::limits

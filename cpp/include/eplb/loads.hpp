@@ -1,0 +1,38 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <xtensor/xtensor.hpp>
+
+#include "eplb/topology.hpp"
+
+namespace eplb {
+
+enum class LoadFormat { matrix, weight, logical_count, load_history };
+std::string format_name(LoadFormat f);
+
+struct ReadOptions {
+    bool drop_dense_layers = false;  // drop layers whose loads are all zero
+    // load_history only: sum steps [window_begin, window_end); -1 means the end.
+    int64_t window_begin = 0;
+    int64_t window_end = -1;
+};
+
+struct LoadFile {
+    xt::xtensor<double, 2> weights;  // [layers][experts]
+    LoadFormat format = LoadFormat::matrix;
+    std::vector<int64_t> kept_layers;  // indices in the file of the layers in `weights`
+    int64_t file_layers = 0;
+    int64_t history_steps = 0;  // load_history only
+    // Topology keys found in the file (num_replicas, num_groups, num_nodes, num_gpus).
+    std::optional<int64_t> replicas, groups, nodes, gpus;
+};
+
+// Parses any SPEC section 5 shape; throws InvalidInput naming what is wrong.
+LoadFile read_loads(const std::string& json_text, const ReadOptions& options = {});
+LoadFile read_loads_file(const std::string& path, const ReadOptions& options = {});
+
+// Splits a load_history into its steps, [steps][layers][experts] as one matrix per step.
+std::vector<xt::xtensor<double, 2>> read_load_history(const std::string& json_text);
+
+}  // namespace eplb

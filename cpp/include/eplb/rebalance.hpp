@@ -1,0 +1,42 @@
+#pragma once
+#include <string>
+#include <vector>
+#include <xtensor/xtensor.hpp>
+
+#include "eplb/placement.hpp"
+#include "eplb/topology.hpp"
+
+namespace eplb {
+
+enum class Policy {
+    automatic,     // hierarchical when groups % nodes == 0, else global (as the reference)
+    hierarchical,  // whole groups per node
+    global,        // groups and nodes ignored
+    hybrid,        // first replica of each expert on its group's node, extra replicas anywhere
+};
+
+struct Options {
+    std::string algorithm = "default";
+    Policy policy = Policy::automatic;
+    // Migration-aware rebalancing: the placement in service (same L, E, R), or null.
+    const Placement* previous = nullptr;
+    // With `previous`: at most this many slots per layer change expert (-1: no budget) ...
+    int64_t max_moves = -1;
+    // ... or keep the previous expert in a slot unless that costs more than this fraction of
+    // balancedness against the best fresh placement (-1: the algorithm's default).
+    double tolerance = -1;
+};
+
+// weights: [layers][experts], finite and non-negative. Throws InvalidInput on bad input.
+Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology,
+                    const Options& options = {});
+
+// Names accepted by Options::algorithm.
+std::vector<std::string> algorithms();
+Policy parse_policy(const std::string& name);
+std::string policy_name(Policy p);
+
+// Throws InvalidInput for an empty matrix, NaN, infinite or negative loads, or sizes past the limits.
+void validate_weights(const xt::xtensor<double, 2>& weights);
+
+}  // namespace eplb

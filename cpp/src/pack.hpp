@@ -1,0 +1,24 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace eplb::detail {
+
+// DeepSeek's balanced_packing: n items onto m packs, exactly n/m items each. Items are visited by
+// weight descending (ties: lower index first); each goes to the lightest pack with room (ties:
+// lower pack index), float32 accumulation. n/m == 1 puts item i in pack i.
+class BalancedPacker {
+public:
+    void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
+
+private:
+    std::vector<int32_t> order_;
+    std::vector<float> load_;
+    std::vector<int32_t> count_;
+    std::vector<int32_t> heap_;  // open packs as a min-heap on (load, index), for large m
+};
+
+// Indices 0..n-1 sorted by weight descending, ties by lower index first.
+void order_descending(const float* weight, int32_t n, std::vector<int32_t>& order);
+
+}  // namespace eplb::detail

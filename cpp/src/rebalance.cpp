@@ -1,0 +1,98 @@
+#include "eplb/rebalance.hpp"
+
+#include <algorithm>
+
+#include "algorithm.hpp"
+#include "eplb/error.hpp"
+#include "eplb/limits.hpp"
+
+namespace eplb {
+namespace {
+
+std::string known_algorithms() {
+    std::string s;
+    for (const auto& a : detail::algorithm_registry()) s += (s.empty() ? "" : ", ") + a.name;
+    return s;
+}
+
+Policy resolve_policy(Policy asked, const Topology& t) {
+    if (asked == Policy::automatic) return t.hierarchical() ? Policy::hierarchical : Policy::global;
+    if (asked != Policy::global && !t.hierarchical())
+        throw InvalidInput("policy '" + policy_name(asked) + "' needs num_groups (" + std::to_string(t.groups) +
+                           ") divisible by num_nodes (" + std::to_string(t.nodes) + ")");
+    return asked;
+}
+
+void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R) {
+    if (prev.layers() != L || prev.replicas() != R || prev.experts() != E)
+        throw InvalidInput("previous placement is " + std::to_string(prev.layers()) + " layers x " +
+                           std::to_string(prev.replicas()) + " slots for " + std::to_string(prev.experts()) +
+                           " experts; expected " + std::to_string(L) + " x " + std::to_string(R) + " for " +
+                           std::to_string(E));
+    for (int64_t l = 0; l < L; ++l)
+        for (int64_t s = 0; s < R; ++s)
+            if (prev.phy2log(l, s) < 0 || prev.phy2log(l, s) >= E)
+                throw InvalidInput("previous placement: phy2log[" + std::to_string(l) + "][" + std::to_string(s) +
+                                   "] is not an expert index");
+}
+
+}  // namespace
+
+std::vector<std::string> algorithms() {
+    std::vector<std::string> names;
+    for (const auto& a : detail::algorithm_registry()) names.push_back(a.name);
+    return names;
+}
+
+Policy parse_policy(const std::string& name) {
+    if (name == "auto" || name == "automatic" || name.empty()) return Policy::automatic;
+    if (name == "hierarchical") return Policy::hierarchical;
+    if (name == "global") return Policy::global;
+    if (name == "hybrid") return Policy::hybrid;
+    throw InvalidInput("unknown policy '" + name + "' (known: auto, hierarchical, global, hybrid)");
+}
+
+std::string policy_name(Policy p) {
+    switch (p) {
+        case Policy::automatic: return "auto";
+        case Policy::hierarchical: return "hierarchical";
+        case Policy::global: return "global";
+        case Policy::hybrid: return "hybrid";
+    }
+    return "auto";
+}
+
+Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology, const Options& options) {
+    validate_weights(weights);
+    const int64_t L = int64_t(weights.shape(0)), E = int64_t(weights.shape(1)), R = topology.replicas;
+    validate_topology(topology, E);
+    if (L * R > limits::max_placement_cells)
+        throw LimitExceeded("the placement would have " + std::to_string(L * R) + " slots (layers x replicas), beyond the limit of " +
+                            std::to_string(limits::max_placement_cells));
+    const auto& registry = detail::algorithm_registry();
+    auto entry = std::find_if(registry.begin(), registry.end(),
+                              [&](const detail::AlgorithmEntry& a) { return a.name == options.algorithm; });
+    if (entry == registry.end())
+        throw InvalidInput("unknown algorithm '" + options.algorithm + "' (known: " + known_algorithms() + ")");
+    const Policy policy = resolve_policy(options.policy, topology);
+    if (options.previous) validate_previous(*options.previous, L, E, R);
+    if (options.max_moves < -1) throw InvalidInput("max_moves (" + std::to_string(options.max_moves) + ") must be >= 0");
+    if (!(options.tolerance == -1 || (options.tolerance >= 0 && options.tolerance <= 1)))
+        throw InvalidInput("tolerance (" + std::to_string(options.tolerance) + ") must be in [0, 1]");
+
+    auto algorithm = entry->make();
+    if (!algorithm->supports(policy))
+        throw InvalidInput("algorithm '" + entry->name + "' does not support policy '" + policy_name(policy) + "'");
+
+    xt::xtensor<int32_t, 2> phy2log = xt::xtensor<int32_t, 2>::from_shape({size_t(L), size_t(R)});
+    for (int64_t l = 0; l < L; ++l) {
+        detail::LayerInput in{weights.data() + l * E, E, topology, policy, options,
+                              options.previous ? options.previous->phy2log.data() + l * R : nullptr};
+        algorithm->place(in, {phy2log.data() + l * R});
+    }
+    Placement p = placement_from_phy2log(phy2log, E, topology);
+    p.algorithm = entry->name;
+    return p;
+}
+
+}  // namespace eplb
