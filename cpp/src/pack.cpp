@@ -1,24 +1,29 @@
 #include "pack.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <numeric>
 
 namespace eplb::detail {
+namespace {
 
-void order_descending(const float* w, int32_t n, std::vector<int32_t>& order) {
+// For non-negative floats the bit pattern orders like the value. Key = (~bits, index): ascending
+// keys are weights descending, ties by lower index; one integer sort, no indirection.
+inline uint64_t descending_key(float w, int32_t i) {
+    uint32_t bits;
+    std::memcpy(&bits, &w, sizeof bits);
+    return (uint64_t(~bits) << 32) | uint32_t(i);
+}
+
+}  // namespace
+
+void order_descending(const float* w, int32_t n, std::vector<int32_t>& order, std::vector<uint64_t>& keys) {
+    keys.resize(size_t(n));
+    for (int32_t i = 0; i < n; ++i) keys[size_t(i)] = descending_key(w[i], i);
+    std::sort(keys.begin(), keys.end());
     order.resize(size_t(n));
-    std::iota(order.begin(), order.end(), 0);
-    auto heavier = [w](int32_t a, int32_t b) { return w[a] > w[b] || (w[a] == w[b] && a < b); };
-    if (n <= 32) {  // insertion sort beats std::sort's setup on the small arrays met per GPU
-        for (int32_t i = 1; i < n; ++i) {
-            const int32_t x = order[size_t(i)];
-            int32_t j = i;
-            for (; j > 0 && heavier(x, order[size_t(j - 1)]); --j) order[size_t(j)] = order[size_t(j - 1)];
-            order[size_t(j)] = x;
-        }
-    } else {
-        std::sort(order.begin(), order.end(), heavier);
-    }
+    for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(keys[size_t(i)]));
 }
 
 void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
@@ -27,21 +32,35 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
         for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
         return;
     }
-    order_descending(w, n, order_);
+    order_descending(w, n, order_, keys_);
     load_.assign(size_t(m), 0.0f);
     count_.assign(size_t(m), 0);
     if (m <= 16) {
+        // Open packs kept sorted by (load, index): the lightest is always first, and the pack
+        // that just grew moves back past the packs now lighter (few steps: items shrink).
+        float load[16];
+        int32_t id[16], count[16] = {};
+        int32_t open = m;
+        for (int32_t p = 0; p < m; ++p) load[p] = 0.0f, id[p] = p;
         for (int32_t item : order_) {
-            int32_t best = -1;
-            for (int32_t p = 0; p < m; ++p)
-                if (count_[size_t(p)] < per_pack && (best < 0 || load_[size_t(p)] < load_[size_t(best)])) best = p;
+            const int32_t best = id[0];
             pack[item] = best;
-            rank[item] = count_[size_t(best)]++;
-            load_[size_t(best)] += w[item];
+            rank[item] = count[best];
+            const float grown = load[0] + w[item];
+            int32_t q = 1;
+            if (++count[best] == per_pack) {
+                for (; q < open; ++q) load[q - 1] = load[q], id[q - 1] = id[q];
+                --open;
+                continue;
+            }
+            for (; q < open && (load[q] < grown || (load[q] == grown && id[q] < best)); ++q)
+                load[q - 1] = load[q], id[q - 1] = id[q];
+            load[q - 1] = grown;
+            id[q - 1] = best;
         }
         return;
     }
-    // Same choice as the scan above, in O(log m): the heap top is the lightest open pack.
+    // Same choice in O(log m): the heap top is the lightest open pack (ties: lower index).
     heap_.resize(size_t(m));
     std::iota(heap_.begin(), heap_.end(), 0);  // all loads 0: index order is already a heap
     auto later = [this](int32_t a, int32_t b) {

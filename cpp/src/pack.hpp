@@ -14,11 +14,12 @@ public:
 private:
     std::vector<int32_t> order_;
     std::vector<float> load_;
+    std::vector<uint64_t> keys_;
     std::vector<int32_t> count_;
     std::vector<int32_t> heap_;  // open packs as a min-heap on (load, index), for large m
 };
 
 // Indices 0..n-1 sorted by weight descending, ties by lower index first.
-void order_descending(const float* weight, int32_t n, std::vector<int32_t>& order);
+void order_descending(const float* weight, int32_t n, std::vector<int32_t>& order, std::vector<uint64_t>& keys);
 
 }  // namespace eplb::detail

@@ -12,8 +12,7 @@ namespace {
 std::string str(int64_t v) { return std::to_string(v); }
 }  // namespace
 
-Placement placement_from_phy2log(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts,
-                                 const Topology& topology) {
+Placement placement_from_phy2log(xt::xtensor<int32_t, 2> phy2log, int64_t experts, const Topology& topology) {
     const int64_t L = int64_t(phy2log.shape(0)), R = int64_t(phy2log.shape(1));
     if (L == 0 || R == 0) throw InvalidInput("phy2log is empty");
     if (experts <= 0) throw InvalidInput("number of experts (" + str(experts) + ") must be positive");
@@ -22,33 +21,34 @@ Placement placement_from_phy2log(const xt::xtensor<int32_t, 2>& phy2log, int64_t
                             str(limits::max_placement_cells));
     Placement p;
     p.topology = topology;
-    p.phy2log = phy2log;
+    p.phy2log = std::move(phy2log);
     p.logcnt = xt::zeros<int32_t>({size_t(L), size_t(experts)});
+    const int32_t* slots = p.phy2log.data();
+    int32_t* cnt = p.logcnt.data();
     int32_t M = 1;
     for (int64_t l = 0; l < L; ++l)
         for (int64_t s = 0; s < R; ++s) {
-            const int32_t e = phy2log(l, s);
+            const int32_t e = slots[l * R + s];
             if (e < 0 || e >= experts)
                 throw InvalidInput("phy2log[" + str(l) + "][" + str(s) + "] = " + str(e) +
                                    " is not an expert index in [0, " + str(experts) + ")");
-            M = std::max(M, ++p.logcnt(l, e));
+            M = std::max(M, ++cnt[l * experts + e]);
         }
-    for (int64_t l = 0; l < L; ++l)
-        for (int64_t e = 0; e < experts; ++e)
-            if (p.logcnt(l, e) == 0)
-                throw InvalidInput("expert " + str(e) + " of layer " + str(l) + " has no replica");
+    for (int64_t i = 0; i < L * experts; ++i)
+        if (cnt[i] == 0)
+            throw InvalidInput("expert " + str(i % experts) + " of layer " + str(i / experts) + " has no replica");
     if (L * experts * M > limits::max_placement_cells)
         throw LimitExceeded("log2phy would have " + str(L * experts * M) + " cells, beyond the limit of " +
                             str(limits::max_placement_cells));
     p.log2phy = xt::xtensor<int32_t, 3>::from_shape({size_t(L), size_t(experts), size_t(M)});
-    std::fill(p.log2phy.begin(), p.log2phy.end(), -1);
+    int32_t* out = p.log2phy.data();
+    std::fill(out, out + L * experts * M, -1);
     std::vector<int32_t> fill(static_cast<size_t>(experts));
     for (int64_t l = 0; l < L; ++l) {
         std::fill(fill.begin(), fill.end(), 0);
-        int32_t* row = &p.log2phy(l, 0, 0);
-        const int32_t* slots = &p.phy2log(l, 0);
+        int32_t* row = out + l * experts * M;
         for (int64_t s = 0; s < R; ++s) {
-            const int32_t e = slots[s];
+            const int32_t e = slots[l * R + s];
             row[e * M + fill[size_t(e)]++] = int32_t(s);
         }
     }

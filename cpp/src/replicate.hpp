@@ -17,6 +17,9 @@ private:
         int32_t expert;
     };
     std::vector<Entry> heap_;
+    std::vector<float> value_;
+    std::vector<uint64_t> keys_;
+    std::vector<int32_t> cand_;
 };
 
 }  // namespace eplb::detail

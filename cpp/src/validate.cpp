@@ -52,6 +52,9 @@ void validate_weights(const xt::xtensor<double, 2>& w) {
     require_at_most("number of layers", L, limits::max_layers);
     require_at_most("number of experts", E, limits::max_experts);
     const double* p = w.data();
+    bool all_ok = true;  // one cheap pass; the slow pass below only runs to name the bad value
+    for (int64_t i = 0; i < L * E; ++i) all_ok &= (p[i] >= 0) & (p[i] <= limits::max_load);
+    if (all_ok) return;
     for (int64_t l = 0; l < L; ++l)
         for (int64_t e = 0; e < E; ++e) {
             const double v = p[l * E + e];

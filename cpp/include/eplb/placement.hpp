@@ -23,7 +23,7 @@ struct Placement {
 
 // Builds logcnt and log2phy from phy2log. Throws InvalidInput if a slot names an expert outside
 // [0, experts) or an expert has no slot.
-Placement placement_from_phy2log(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts,
+Placement placement_from_phy2log(xt::xtensor<int32_t, 2> phy2log, int64_t experts,
                                  const Topology& topology);
 
 // Throws InvalidInput if the SPEC section 2 invariants do not hold.
