@@ -1,0 +1,74 @@
+// rebalance() and placement_from_json() for JS: placements come back as typed-array copies.
+#include <emscripten/bind.h>
+
+#include "eplb/placement_json.hpp"
+#include "eplb/rebalance.hpp"
+#include "glue.hpp"
+
+namespace eplb::wasm {
+namespace {
+
+val placement_value(const Placement& p) {
+    val out = val::object();
+    out.set("layers", double(p.layers()));
+    out.set("experts", double(p.experts()));
+    out.set("replicas", double(p.replicas()));
+    out.set("maxReplicas", double(p.max_replicas()));
+    out.set("groups", double(p.topology.groups));
+    out.set("nodes", double(p.topology.nodes));
+    out.set("gpus", double(p.topology.gpus));
+    out.set("algorithm", p.algorithm);
+    out.set("phy2log", copy_out(p.phy2log.data(), p.phy2log.size()));
+    out.set("log2phy", copy_out(p.log2phy.data(), p.log2phy.size()));
+    out.set("logcnt", copy_out(p.logcnt.data(), p.logcnt.size()));
+    return out;
+}
+
+Topology topology_of(const val& o) {
+    return Topology{count_of(o, "replicas"), count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
+}
+
+// weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
+// [layers*replicas] int32 phy2log or 0.
+val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
+    return guarded([&] {
+        const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
+        const auto w = matrix_in<double>(weights, L, E);
+        const Topology t = topology_of(o);
+        Options opt;
+        opt.algorithm = o["algorithm"].as<std::string>();
+        opt.policy = parse_policy(o["policy"].as<std::string>());
+        opt.max_moves = count_of(o, "maxMoves");
+        opt.tolerance = o["tolerance"].as<double>();
+        Placement prev;
+        if (previous) {
+            prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
+            opt.previous = &prev;
+        }
+        return placement_value(rebalance(w, t, opt));
+    });
+}
+
+// A SPEC section 2 placement file (or SGLang's physical_to_logical_map); o: fallback topology
+// {groups, nodes, gpus} and experts (-1: read off the file).
+val placement_from_json_js(std::string text, val o) {
+    return guarded([&] {
+        Topology fallback{0, count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
+        return placement_value(placement_from_json(text, fallback, count_of(o, "experts")));
+    });
+}
+
+val algorithms_js() {
+    val out = val::array();
+    for (const auto& name : algorithms()) out.call<void>("push", name);
+    return out;
+}
+
+}  // namespace
+}  // namespace eplb::wasm
+
+EMSCRIPTEN_BINDINGS(eplb_placement) {
+    emscripten::function("rebalance", &eplb::wasm::rebalance_js);
+    emscripten::function("placementFromJSON", &eplb::wasm::placement_from_json_js);
+    emscripten::function("algorithms", &eplb::wasm::algorithms_js);
+}
