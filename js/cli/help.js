@@ -1,0 +1,75 @@
+// Help texts of the eplb command and its subcommands.
+export const MAIN = `eplb: expert-parallelism load balancing for Mixture-of-Experts serving
+
+Usage:
+  eplb rebalance INPUT.json --replicas R --groups G --nodes N --gpus P [options]
+  eplb evaluate --placement P.json LOADS.json [--gpus P --nodes N --groups G] [options]
+  eplb algorithms [--json]
+  eplb --help | --version
+  eplb COMMAND --help
+
+Commands:
+  rebalance   place the experts of every layer of a load file on GPUs; prints the placement
+  evaluate    score a placement (ours, or one from vLLM/SGLang) against a load file
+  algorithms  list the algorithms --algorithm accepts
+
+Load files (JSON) may be a [layers][experts] matrix, {"weight": [[...]]}, an SGLang
+expert-distribution dump {"logical_count": [[...]]}, or a vLLM-style
+{"load_history": [{"logical_expert_load": [[...]]}, ...]} (steps summed).
+
+Exit codes: 0 success, 2 a mistake in the input or the flags (one line on stderr), 1 internal error.
+`;
+
+export const REBALANCE = `Usage: eplb rebalance INPUT.json --replicas R --groups G --nodes N --gpus P [options]
+
+Places every layer of INPUT.json (dense all-zero layers included) and prints the placement as
+JSON: phy2log [L][R], log2phy [L][E][M], logcnt [L][E] as nested arrays, and num_replicas,
+num_groups, num_nodes, num_gpus, algorithm. Topology keys in the input file (num_replicas, ...)
+are used where a flag is absent.
+
+Topology:
+  --replicas R         physical expert slots per layer (R >= experts, R % gpus == 0)
+  --groups G           expert groups (experts % G == 0); default 1
+  --nodes N            nodes (gpus % N == 0); default 1
+  --gpus P             GPUs
+Algorithm:
+  --algorithm A        see 'eplb algorithms'; default 'default'
+  --policy P           auto (default) | hierarchical | global | hybrid
+  --previous PREV.json the placement in service (a file printed by this command, or one with
+                       phy2log / physical_to_logical_map); migration-aware algorithms keep slots
+  --max-moves K        with --previous: at most K slots per layer change expert
+  --tolerance T        with --previous: accept up to this fraction of balancedness loss, in [0, 1]
+Input:
+  --drop-dense         leave out the layers whose loads are all zero (their indices are listed
+                       under "kept_layers")
+Output:
+  --stats              add a "stats" key with the measures of 'eplb evaluate' on INPUT.json
+  --format F           json (default) or sglang: {"physical_to_logical_map": [[...]]}, the file
+                       SGLang's --init-expert-location reads (every layer of the input)
+  --output FILE        write to FILE (whole, or not at all) instead of stdout
+  --help               this text
+`;
+
+export const EVALUATE = `Usage: eplb evaluate --placement P.json LOADS.json [options]
+
+Scores a placement against the loads of LOADS.json and prints the measures as JSON:
+balancedness_gpu, balancedness_replica (overall and per layer), upper_bound, gap_to_bound,
+home_node_fraction, max_gpu_load, moved_slots (with --previous), layer_* arrays and gpu_loads
+[L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it.
+
+  --placement P.json   the placement: a file printed by 'eplb rebalance', or any JSON object
+                       with phy2log or SGLang's physical_to_logical_map (required)
+  --gpus P             GPUs; overrides num_gpus of the placement file
+  --nodes N            nodes; overrides num_nodes (default 1 when the file has none)
+  --groups G           expert groups; overrides num_groups (default 1 when the file has none)
+  --previous PREV.json a previous placement: adds moved_slots (slots whose expert changed)
+  --drop-dense         leave out the all-zero layers of LOADS.json (a placement of every layer
+                       of the file is then reduced to the kept layers)
+  --output FILE        write to FILE (whole, or not at all) instead of stdout
+  --help               this text
+`;
+
+export const ALGORITHMS = `Usage: eplb algorithms [--json]
+
+Lists the names --algorithm accepts, one per line (--json: a JSON array).
+`;
