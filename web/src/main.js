@@ -1,0 +1,147 @@
+// Dashboard entry point: wires the controls, the worker and the views together.
+import { WorkerClient } from './worker-client.js';
+import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, topologyHint, wireFileInput } from './controls.js';
+import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
+import { placementDocument, measuresDocument, saveJson } from './downloads.js';
+
+const $ = (id) => document.getElementById(id);
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null };
+const client = new WorkerClient(new URL('./worker.js', import.meta.url));
+
+function showError(title, detail) {
+  const box = $('error');
+  box.innerHTML = '';
+  const t = document.createElement('strong');
+  t.textContent = title;
+  box.append(t, document.createTextNode(detail));
+  box.hidden = false;
+}
+
+function clearError() {
+  $('error').hidden = true;
+}
+
+function setBusy(busy) {
+  $('run').disabled = busy;
+  $('cancel').hidden = !busy;
+  $('progressBox').hidden = !busy;
+  document.body.dataset.busy = busy ? '1' : '0';
+}
+
+function currentSource() {
+  const v = $('dataset').value;
+  if (v === '__custom__' && state.custom) return state.custom;
+  return { name: v, url: `data/${v}` };
+}
+
+function stem(name) {
+  return name.replace(/\.json$/i, '').replace(/[^\w.-]+/g, '_');
+}
+
+async function run() {
+  clearError();
+  const { topology, error } = readTopology();
+  if (error) return showError('Check the topology: ', error);
+  const algorithms = chosenAlgorithms();
+  if (!algorithms.length) return showError('No algorithm chosen: ', 'tick at least one algorithm.');
+  const source = currentSource();
+  setBusy(true);
+  $('progress').value = 0;
+  $('progressLabel').textContent = 'starting…';
+  const started = performance.now();
+  try {
+    const result = await client.run({ source, topology, algorithms, dropDense: $('dropDense').checked }, (done, total, label) => {
+      $('progress').max = total;
+      $('progress').value = done;
+      $('progressLabel').textContent = `${label} · ${Math.round((100 * done) / total)}%`;
+    });
+    result.wallMs = performance.now() - started;
+    state.result = result;
+    state.topology = topology;
+    state.alg = Math.min(state.alg, result.runs.length - 1);
+    state.layer = worstLayer(result.runs[state.alg]);
+    $('results').hidden = false;
+    $('results').classList.remove('stale');
+    render();
+    document.body.dataset.ready = String(Number(document.body.dataset.ready || 0) + 1);
+  } catch (err) {
+    if (err.stage === 'cancelled') return;
+    const where = err.stage === 'read' ? `Could not read “${source.name}”: ` : err.stage === 'rebalance' ? 'Could not balance with this topology: ' : 'Something went wrong: ';
+    showError(where, err.message);
+    if (state.result) $('results').classList.add('stale');
+  } finally {
+    setBusy(false);
+  }
+}
+
+function render() {
+  renderSummary(state.result, state.topology);
+  renderBalancedness(state.result, state.layer);
+  fillDetailSelects(state.result, state.alg, state.layer);
+  renderDetailViews();
+}
+
+function renderDetailViews() {
+  renderDetail(state.result, state.topology, state.alg, state.layer);
+  renderHeatmap(state.result, state.topology, state.alg, state.layer, selectLayer);
+}
+
+function selectLayer(layer) {
+  state.layer = layer;
+  $('detailLayer').value = String(layer);
+  renderBalancedness(state.result, state.layer);
+  renderDetailViews();
+}
+
+async function loadFile(file) {
+  try {
+    const text = await file.text();
+    state.custom = { name: file.name, text };
+    setCustomFile(file.name);
+    run();
+  } catch (err) {
+    showError(`Could not open “${file.name}”: `, err.message);
+  }
+}
+
+function wire() {
+  $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
+  $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
+  $('dataset').addEventListener('change', () => run());
+  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
+  wireFileInput(loadFile);
+  $('detailAlg').addEventListener('change', (ev) => { state.alg = Number(ev.target.value); fillDetailSelects(state.result, state.alg, state.layer); renderDetailViews(); });
+  $('detailLayer').addEventListener('change', (ev) => selectLayer(Number(ev.target.value)));
+  $('worstLayer').addEventListener('click', () => selectLayer(worstLayer(state.result.runs[state.alg])));
+  $('balPlot').addEventListener('click', (ev) => {
+    const l = ev.target.closest('[data-layer]');
+    if (l) selectLayer(Number(l.dataset.layer));
+  });
+  $('summary').addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-download]');
+    if (!b) return;
+    const r = state.result.runs.find((x) => x.algorithm === b.dataset.alg);
+    saveJson(`${stem(state.result.input.name)}.${r.algorithm}.placement.json`, placementDocument(r, state.result.input));
+  });
+  $('dlMeasures').addEventListener('click', () => saveJson(`${stem(state.result.input.name)}.measures.json`, measuresDocument(state.result, state.topology)));
+  let resizeTimer;
+  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => state.result && renderHeatmap(state.result, state.topology, state.alg, state.layer, selectLayer), 150); });
+}
+
+async function start() {
+  wire();
+  topologyHint();
+  client.onFatal = (msg) => showError('The WebAssembly module did not load: ', msg);
+  try {
+    const res = await fetch('data/index.json');
+    fillDatasets(res.ok ? await res.json() : []);
+  } catch {
+    fillDatasets([]);
+  }
+  const algos = await client.ready();
+  fillAlgorithms(algos);
+  $('run').disabled = false;
+  run();
+}
+
+start();

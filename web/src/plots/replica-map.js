@@ -1,0 +1,77 @@
+// Replica map of one layer: which expert sits in which slot. Columns are GPUs (outlined by
+// node), rows the slots of a GPU. Colour is the slot's load (its expert's load split over its
+// replicas) relative to the mean slot load; the hottest experts are outlined in red.
+import { svgDoc, rect, text, esc } from './svg.js';
+import { ramp, rampText } from './palette.js';
+import { fmtLoad } from '../format.js';
+
+/**
+ * @param {object} o
+ * @param {ArrayLike<number>} o.phy2log  slots of the layer (length R)
+ * @param {ArrayLike<number>} o.logcnt   replicas per expert (length E)
+ * @param {ArrayLike<number>} o.weights  expert loads of the layer (length E)
+ * @param {number} o.gpus @param {number} o.nodes @param {number} o.groups
+ * @param {number} [o.hot]  how many of the hottest experts to outline
+ */
+export function replicaMapSvg({ phy2log, logcnt, weights, gpus: G, nodes, groups, hot = 10, title, width = 1100 }) {
+  const R = phy2log.length, E = logcnt.length, spg = R / G, perNode = G / nodes, perGroup = E / groups;
+  let total = 0;
+  for (let e = 0; e < E; e++) total += weights[e];
+  const meanSlot = total / R || 1;
+  const order = Array.from({ length: E }, (_, e) => e).sort((a, b) => weights[b] - weights[a] || a - b);
+  const hotRank = new Map(order.slice(0, Math.min(hot, E)).map((e, i) => [e, i + 1]));
+  let maxRatio = 1;
+  for (let p = 0; p < R; p++) maxRatio = Math.max(maxRatio, weights[phy2log[p]] / logcnt[phy2log[p]] / meanSlot);
+
+  const m = { left: 60, right: 12, top: (title ? 40 : 10) + 22, bottom: 58 };
+  const cellW = (width - m.left - m.right) / G;
+  const cellH = spg <= 12 ? 24 : Math.max(4, 300 / spg);
+  const height = Math.round(m.top + m.bottom + cellH * spg);
+  const showText = cellW >= 17 && cellH >= 12;
+  const fs = Math.min(11, cellW / 2.9);
+  let s = '';
+  if (title) s += text(m.left, 20, title, { 'font-size': 15, 'font-weight': 700, fill: '#111' });
+  let cells = '', hotCells = '';
+  for (let p = 0; p < R; p++) {
+    const g = Math.floor(p / spg), r = p % spg, e = phy2log[p];
+    const load = weights[e] / logcnt[e];
+    const t = load / meanSlot / maxRatio;
+    const x = m.left + g * cellW, y = m.top + r * cellH;
+    const tip = `slot ${p} · GPU ${g} · node ${Math.floor(g / perNode)}\nexpert ${e} (group ${Math.floor(e / perGroup)})` +
+      `${hotRank.has(e) ? ` · #${hotRank.get(e)} hottest` : ''}\nexpert load ${fmtLoad(weights[e])} tokens over ${logcnt[e]} replica${logcnt[e] > 1 ? 's' : ''}` +
+      `\nthis slot: ${fmtLoad(load)} tokens (${(load / meanSlot).toFixed(2)}× mean slot)`;
+    cells += rect(x, y, cellW, cellH, { fill: ramp(t), stroke: '#fff', 'stroke-width': 0.5, 'data-slot': p, 'data-expert': e }, tip);
+    if (showText) {
+      cells += text(x + cellW / 2, y + cellH / 2 + fs * 0.36, e, {
+        'text-anchor': 'middle', 'font-size': fs.toFixed(1), fill: rampText(t), 'font-weight': hotRank.has(e) ? 700 : 400, 'pointer-events': 'none',
+      });
+    }
+    if (hotRank.has(e)) hotCells += rect(x + 1, y + 1, cellW - 2, cellH - 2, { fill: 'none', stroke: '#e53935', 'stroke-width': 2, 'pointer-events': 'none' });
+  }
+  s += `<g class="replica-cells">${cells}</g><g class="replica-hot">${hotCells}</g>`;
+  // Node outlines and labels.
+  for (let n = 0; n < nodes; n++) {
+    const x = m.left + n * perNode * cellW;
+    s += rect(x, m.top, perNode * cellW, cellH * spg, { fill: 'none', stroke: '#111', 'stroke-width': 2 });
+    if (nodes <= 32) s += text(x + (perNode * cellW) / 2, m.top - 8, `node ${n}`, { 'text-anchor': 'middle', fill: '#222', 'font-weight': 600 });
+  }
+  // Axes labels.
+  const step = Math.max(1, Math.ceil(G / Math.floor((width - m.left - m.right) / 26)));
+  for (let g = 0; g < G; g += step) s += text(m.left + (g + 0.5) * cellW, m.top + cellH * spg + 14, g, { 'text-anchor': 'middle', fill: '#4a5260', 'font-size': 11 });
+  s += text(m.left + (G * cellW) / 2, m.top + cellH * spg + 30, 'GPU', { 'text-anchor': 'middle', fill: '#222', 'font-weight': 600 });
+  if (spg <= 40) for (let r = 0; r < spg; r++) s += text(m.left - 6, m.top + (r + 0.5) * cellH + 4, r, { 'text-anchor': 'end', fill: '#4a5260', 'font-size': 11 });
+  const mid = m.top + (cellH * spg) / 2;
+  s += text(16, mid, 'slot on GPU', { transform: `rotate(-90 16 ${mid})`, 'text-anchor': 'middle', fill: '#222', 'font-weight': 600 });
+  // Legend.
+  const ly = height - 12;
+  let lx = m.left;
+  for (let i = 0; i <= 20; i++) s += rect(lx + i * 6, ly - 10, 6, 12, { fill: ramp(i / 20) });
+  s += text(lx + 130, ly, `slot load ÷ mean slot load, 0 to ${maxRatio.toFixed(2)}×`, { fill: '#222' });
+  lx += 430;
+  s += rect(lx, ly - 10, 14, 12, { fill: 'none', stroke: '#e53935', 'stroke-width': 2 });
+  s += text(lx + 20, ly, `the ${hotRank.size} hottest experts (by load in this layer)`, { fill: '#222' });
+  lx += 320;
+  s += rect(lx, ly - 10, 14, 12, { fill: 'none', stroke: '#111', 'stroke-width': 2 });
+  s += text(lx + 20, ly, 'node', { fill: '#222' });
+  return svgDoc(width, height, s, { class: 'plot plot-replica-map', role: 'img', 'aria-label': esc(title || 'replica map') });
+}

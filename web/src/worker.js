@@ -1,0 +1,55 @@
+// Web Worker: owns the WASM module and does all computation, so the page never freezes.
+// Protocol:
+//   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, topology, algorithms, dropDense }
+//   worker -> page  { type: 'ready', algorithms: [{ name, description }] }
+//                   { type: 'progress', id, done, total, label }
+//                   { type: 'result', id, input, runs }
+//                   { type: 'error', id, stage, message }
+import { loadEplb } from 'eplb-wasm';
+import { runAll } from './compute.js';
+
+const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
+
+function describe(list) {
+  return (list || []).map((a) => (typeof a === 'string' ? { name: a, description: '' } : { name: a.name, description: a.description || '' }));
+}
+
+function message(err) {
+  const m = err && err.message ? err.message : String(err);
+  return m.replace(/^(EplbError|Error):\s*/, '');
+}
+
+ready.then(
+  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithms()) }),
+  (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
+);
+
+async function readSource(source) {
+  if (typeof source.text === 'string') return source.text;
+  const res = await fetch(source.url);
+  if (!res.ok) throw new Error(`could not fetch ${source.url}: HTTP ${res.status}`);
+  return res.text();
+}
+
+async function run({ id, source, topology, algorithms, dropDense }) {
+  const eplb = await ready;
+  let stage = 'read';
+  try {
+    self.postMessage({ type: 'progress', id, done: 0, total: 1, label: `reading ${source.name}` });
+    const text = await readSource(source);
+    const w = eplb.readLoads(text, { dropDense });
+    const keptLayers = w.keptLayers ? Array.from(w.keptLayers) : Array.from({ length: w.layers }, (_, i) => i);
+    const weights = { data: w.data, layers: w.layers, experts: w.experts };
+    if (!w.layers) throw new Error('the file has no layers with load');
+    stage = 'rebalance';
+    const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }));
+    const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, data: w.data };
+    self.postMessage({ type: 'result', id, input, runs });
+  } catch (err) {
+    self.postMessage({ type: 'error', id, stage, message: message(err) });
+  }
+}
+
+self.onmessage = (ev) => {
+  if (ev.data && ev.data.type === 'run') run(ev.data);
+};
