@@ -1,0 +1,221 @@
+// Real-browser test of the dashboard: headless Debian Chromium driven by playwright-core.
+// Serves the built page, runs placements, and checks that the table and the plots show the
+// figures `evaluate` gives in Node for the same input; uploads malformed files and a large
+// input; saves screenshots under web/build/. Exits non-zero on any failure.
+//   node tests/browser/dashboard.test.mjs        (CHROMIUM=/path overrides /usr/bin/chromium)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../../web/serve.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const shots = path.join(root, 'web', 'build');
+const dataDir = path.join(root, 'data', 'deepseek-v3-sglang');
+const TOPOLOGY = { replicas: 288, groups: 8, nodes: 4, gpus: 32 };
+const FILE = 'prefill_in512.json';
+
+let failures = 0, passes = 0;
+function check(ok, what, detail = '') {
+  if (ok) passes++;
+  else failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);
+}
+const close = (a, b, tol) => Math.abs(a - b) <= tol;
+
+async function loadPackage() {
+  const mod = process.env.EPLB_WASM_ENTRY ? await import(pathToFileURL(path.resolve(process.env.EPLB_WASM_ENTRY)).href) : await import('eplb-wasm');
+  return mod.loadEplb();
+}
+
+// What the page should show, computed in Node with the package.
+function expected(eplb, text, algorithms) {
+  const w = eplb.readLoads(text, { dropDense: true });
+  const weights = { data: w.data, layers: w.layers, experts: w.experts };
+  const runs = {};
+  for (const algorithm of algorithms) {
+    const p = eplb.rebalance(weights, { ...TOPOLOGY, algorithm });
+    runs[algorithm] = { p, ev: eplb.evaluate(p, weights) };
+  }
+  return { w, runs };
+}
+
+// Deterministic synthetic loads: many layers, skewed like real routing.
+function largeInput(layers, experts) {
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return JSON.stringify({ logical_count: Array.from({ length: layers }, () => Array.from({ length: experts }, () => Math.round(1000 * Math.exp(3 * rnd()))))});
+}
+
+async function waitReady(page, n, timeout = 60000) {
+  await page.waitForFunction((k) => Number(document.body.dataset.ready || 0) >= k && document.body.dataset.busy === '0', n, { timeout });
+}
+
+async function main() {
+  const eplb = await loadPackage();
+  const server = await serve({ port: 0, quiet: true });
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eplb-chromium-'));
+  const ctx = await chromium.launchPersistentContext(userDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1440, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const errors = [];
+  try {
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url, { waitUntil: 'load' });
+
+    // 1. The page computes the default file on its own.
+    await waitReady(page, 1);
+    const algorithms = await page.$$eval('#algorithms input:checked', (els) => els.map((e) => e.value));
+    check(algorithms.includes('default') && algorithms.includes('deepseek'), 'default and deepseek preselected', algorithms.join(', '));
+    const topo = await page.evaluate(() => ['replicas', 'groups', 'nodes', 'gpus'].map((k) => Number(document.getElementById(k).value)));
+    check(topo.join('/') === '288/8/4/32', 'default topology 288/8/4/32', topo.join('/'));
+
+    // 2. Pick a bundled file and compare every figure shown with evaluate in Node.
+    await page.selectOption('#dataset', FILE);
+    await waitReady(page, 2);
+    const exp = expected(eplb, fs.readFileSync(path.join(dataDir, FILE), 'utf8'), algorithms);
+    const L = exp.w.layers, G = TOPOLOGY.gpus, R = TOPOLOGY.replicas, E = exp.w.experts;
+    check(L === 58 && E === 256, `${FILE}: 58 MoE layers x 256 experts read`, `${L} x ${E}`);
+
+    const table = await page.$$eval('table.summary tbody tr', (rows) => rows.map((r) => ({
+      alg: r.dataset.alg, cells: Object.fromEntries([...r.querySelectorAll('td[data-key]')].map((td) => [td.dataset.key, td.textContent.trim()])),
+    })));
+    check(table.length === algorithms.length, 'one table row per algorithm', `${table.length} rows`);
+    for (const row of table) {
+      const ev = exp.runs[row.alg].ev;
+      for (const key of ['balancednessGpu', 'balancednessReplica', 'upperBound', 'gapToBound', 'homeNodeFraction']) {
+        const shown = Number(row.cells[key]);
+        check(close(shown, ev[key], 6e-5), `table ${row.alg} ${key} = evaluate`, `page ${row.cells[key]}, node ${ev[key].toFixed(6)}`);
+      }
+      check(Number(row.cells.maxReplicas) === exp.runs[row.alg].p.maxReplicas, `table ${row.alg} max replicas`, row.cells.maxReplicas);
+      check(Number(row.cells.timeMs) > 0, `table ${row.alg} time shown`, `${row.cells.timeMs} ms`);
+    }
+
+    const bars = await page.$$eval('.plot-balancedness .bal-series', (gs) => gs.map((g) => ({
+      alg: g.dataset.alg, titles: [...g.querySelectorAll('rect title')].map((t) => t.textContent),
+    })));
+    check(bars.length === algorithms.length, 'balancedness plot has one series per algorithm', `${bars.length}`);
+    for (const s of bars) {
+      const ev = exp.runs[s.alg].ev;
+      let worst = 0;
+      s.titles.forEach((t, l) => {
+        const m = /balancedness ([\d.]+) \(upper bound ([\d.]+)\)/.exec(t);
+        const d = m ? Math.max(Math.abs(Number(m[1]) - ev.layerBalancednessGpu[l]), Math.abs(Number(m[2]) - ev.layerUpperBound[l])) : 1;
+        worst = Math.max(worst, d);
+      });
+      check(s.titles.length === L && worst <= 6e-5, `balancedness plot ${s.alg}: ${L} layers match evaluate`, `largest difference ${worst.toExponential(1)}`);
+    }
+
+    // Layer detail: the worst layer of the first algorithm is selected by default.
+    const first = exp.runs[algorithms[0]].ev;
+    const worstLayer = first.layerBalancednessGpu.indexOf(Math.min(...first.layerBalancednessGpu));
+    const layerShown = Number(await page.inputValue('#detailLayer'));
+    check(layerShown === worstLayer, 'detail shows the worst layer', `layer ${layerShown} (model layer ${exp.w.keptLayers[layerShown]})`);
+    const gpu = await page.$$eval('.plot-gpu-bars .gpu-bars rect', (rs) => rs.map((r) => r.querySelector('title').textContent));
+    const maxLabel = await page.textContent('.plot-gpu-bars .mark-max-label');
+    const meanLabel = await page.textContent('.plot-gpu-bars .mark-mean-label');
+    let gpuDiff = 0, sum = 0;
+    gpu.forEach((t, g) => {
+      const v = Number(/: ([\d,.]+) tokens/.exec(t)[1].replace(/,/g, ''));
+      const want = first.gpuLoads[layerShown * G + g];
+      sum += want;
+      gpuDiff = Math.max(gpuDiff, Math.abs(v - want) / Math.max(1, want));
+    });
+    check(gpu.length === G && gpuDiff < 1e-3, `GPU bars: ${G} GPU loads match evaluate`, `largest relative difference ${gpuDiff.toExponential(1)}`);
+    const maxShown = Number(maxLabel.replace(/[^\d.]/g, ''));
+    check(close(maxShown, first.layerMaxGpuLoad[layerShown], 0.5 + 1e-3 * maxShown), 'GPU bars: max marked = layerMaxGpuLoad', maxLabel);
+    const meanShown = Number(meanLabel.replace(/[^\d.]/g, ''));
+    check(close(meanShown, sum / G, 0.5 + 1e-3 * meanShown), 'GPU bars: mean marked', meanLabel);
+
+    const hottest = await page.textContent('#hottest');
+    let hot = { r: 0 };
+    for (let l = 0; l < L; l++) {
+      let s = 0;
+      for (let g = 0; g < G; g++) s += first.gpuLoads[l * G + g];
+      for (let g = 0; g < G; g++) { const r = first.gpuLoads[l * G + g] / (s / G); if (r > hot.r) hot = { r, l, g }; }
+    }
+    check(hottest.includes(`layer ${exp.w.keptLayers[hot.l]}, GPU ${hot.g}, ${hot.r.toFixed(2)}×`), 'heat map: hottest GPU matches evaluate', hottest);
+
+    const slots = await page.$$eval('.plot-replica-map rect[data-slot]', (rs) => rs.map((r) => Number(r.dataset.expert)));
+    const p2l = Array.from(exp.runs[algorithms[0]].p.phy2log.subarray(layerShown * R, (layerShown + 1) * R));
+    check(slots.length === R && slots.every((e, i) => e === p2l[i]), `replica map: ${R} slots match phy2log`);
+
+    const plots = await page.evaluate(() => [...document.querySelectorAll('canvas, svg')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 150 && r.height > 100;
+    }).length);
+    check(plots >= 4, 'four plots visible', `${plots}`);
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
+
+    // 3. A placement JSON download has the SPEC section 2 keys.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`button[data-download="placement"][data-alg="${algorithms[1]}"]`)]);
+    const doc = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+    const ok = doc.phy2log.length === L && doc.phy2log[0].length === R && doc.logcnt[0].length === E && doc.log2phy[0].length === E &&
+      doc.num_replicas === R && doc.num_gpus === G && doc.phy2log.flat().every((e, i) => e === exp.runs[algorithms[1]].p.phy2log[i]);
+    check(ok, 'placement download: SPEC keys, topology, phy2log as computed in Node', dl.suggestedFilename());
+
+    // 4. Malformed files: a clear message on the page, the page stays responsive.
+    const bad = [
+      ['truncated.json', '{"logical_count": [[1, 2, 3], [4, 5'],
+      ['ragged.json', '[[1, 2, 3, 4], [5, 6]]'],
+      ['negative.json', '{"weight": [[1, -2, 3, 4]]}'],
+      ['notloads.json', '{"hello": "world"}'],
+    ];
+    for (const [name, text] of bad) {
+      await page.setInputFiles('#file', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
+      await page.waitForSelector('#error:not([hidden])', { timeout: 15000 });
+      const msg = (await page.textContent('#error')).trim();
+      check(msg.includes(name) && msg.length > name.length + 25, `malformed ${name}: message shown`, msg.replace(/\s+/g, ' ').slice(0, 140));
+      const t0 = Date.now();
+      await page.evaluate(() => 1 + 1);
+      check(Date.now() - t0 < 1000, `page responsive after ${name}`);
+      if (name === 'truncated.json') await page.screenshot({ path: path.join(shots, 'dashboard-error.png'), fullPage: false });
+    }
+
+    // 5. A large input runs in the worker with progress, and matches evaluate in Node.
+    const big = largeInput(600, 256);
+    await page.evaluate(() => {
+      window.__labels = [];
+      new MutationObserver(() => window.__labels.push(document.getElementById('progressLabel').textContent))
+        .observe(document.getElementById('progressLabel'), { childList: true, characterData: true, subtree: true });
+    });
+    const before = Number(await page.evaluate(() => document.body.dataset.ready));
+    const tStart = Date.now();
+    await page.setInputFiles('#file', { name: 'large.json', mimeType: 'application/json', buffer: Buffer.from(big) });
+    // While it runs, the main thread keeps answering.
+    let slowest = 0;
+    while (await page.evaluate(() => document.body.dataset.busy === '1')) {
+      const t = Date.now();
+      await page.evaluate(() => 0);
+      slowest = Math.max(slowest, Date.now() - t);
+    }
+    await waitReady(page, before + 1, 120000);
+    const labels = await page.evaluate(() => window.__labels);
+    check(labels.some((l) => /layers \d+–\d+ of 600 · \d+%/.test(l)), 'large input: progress shown per chunk of layers', labels.filter((l) => l.includes('%')).slice(0, 3).join(' | '));
+    check(slowest < 500, 'large input: page not frozen while computing', `slowest round trip ${slowest} ms, run ${Date.now() - tStart} ms`);
+    const expBig = expected(eplb, big, algorithms);
+    const bigRows = await page.$$eval('table.summary tbody tr', (rows) => rows.map((r) => [r.dataset.alg, r.querySelector('td[data-key="balancednessGpu"]').textContent]));
+    for (const [alg, v] of bigRows) check(close(Number(v), expBig.runs[alg].ev.balancednessGpu, 6e-5), `large input: ${alg} balancedness = evaluate`, `${v} vs ${expBig.runs[alg].ev.balancednessGpu.toFixed(6)}`);
+    const errShown = await page.isVisible('#error');
+    check(!errShown, 'error message cleared after a good run');
+  } finally {
+    await ctx.close();
+    server.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+  check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png and dashboard-error.png`);
+  if (failures) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(`browser test crashed: ${err.stack || err}`);
+  process.exitCode = 1;
+});
