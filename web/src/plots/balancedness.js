@@ -11,18 +11,34 @@ import { fmtRatio } from '../format.js';
  * @param {ArrayLike<number>} o.bound  per-layer upper bound
  * @param {number} [o.width] @param {number} [o.height] @param {string} [o.title]
  * @param {number} [o.selectedLayer] index into layerLabels to highlight
+ * @param {string} [o.background] fill behind the plot (for standalone files)
  */
-export function balancednessSvg({ layerLabels, series, bound, width = 1100, height = 380, title, selectedLayer = -1 }) {
+export function balancednessSvg({ layerLabels, series, bound, width = 1100, height = 380, title, selectedLayer = -1, background }) {
   const L = layerLabels.length;
-  const m = { left: 64, right: 16, top: title ? 58 : 36, bottom: 46 };
-  const x0 = m.left, x1 = width - m.right, yTop = m.top, yBot = height - m.bottom;
+  const m = { left: 64, right: 16, top: 0, bottom: 46 };
+  const x0 = m.left, x1 = width - m.right;
+  // Legend entries, wrapped into rows that fit the plot width.
+  const items = series.map((ser, k) => ({ label: `${ser.name} (overall ${fmtRatio(ser.overall)})`, color: seriesColor(k) }));
+  items.push({ label: 'upper bound (per layer)', bound: true });
+  const rows = [[]];
+  let used = 0;
+  for (const it of items) {
+    it.w = 30 + it.label.length * 6.6;
+    if (used + it.w > x1 - x0 && rows[rows.length - 1].length) { rows.push([]); used = 0; }
+    rows[rows.length - 1].push(it);
+    used += it.w;
+  }
+  const legendTop = title ? 44 : 18;
+  m.top = legendTop + rows.length * 18 + 6;
+  height += rows.length * 18 - 18;
+  const yTop = m.top, yBot = height - m.bottom;
   const y = scale(0, 1, yBot, yTop);
   const slot = (x1 - x0) / Math.max(1, L);
   const pad = slot > 6 ? Math.min(slot * 0.2, 6) : 0;
   const bw = (slot - pad) / Math.max(1, series.length);
-  let s = '';
+  let s = background ? rect(0, 0, width, height, { fill: background }) : '';
   if (title) s += text(x0, 20, title, { 'font-size': 15, 'font-weight': 700, fill: '#111' });
-  s += yAxis({ y, ticks: ticks(0, 1, 5), x0, x1, label: 'balancedness (GPU) = mean ÷ max GPU load', format: (v) => v.toFixed(1) });
+  s += yAxis({ y, ticks: ticks(0, 1, 5), x0, x1, label: 'balancedness (mean ÷ max GPU load)', format: (v) => v.toFixed(1) });
   if (selectedLayer >= 0 && selectedLayer < L) {
     s += rect(x0 + selectedLayer * slot, yTop, slot, yBot - yTop, { fill: '#fff3c4', class: 'sel-layer' });
   }
@@ -46,14 +62,15 @@ export function balancednessSvg({ layerLabels, series, bound, width = 1100, heig
   const xt = indexTicks(L, Math.floor((x1 - x0) / 34));
   s += xAxisIndex({ positions: xt.map((l) => x0 + (l + 0.5) * slot), labels: xt.map((l) => layerLabels[l]), y0: yBot, x0, x1, label: 'MoE layer (index in the model)', labelY: height - 8 });
   // Legend.
-  let lx = x0, ly = yTop - 14;
-  series.forEach((ser, k) => {
-    const label = `${ser.name} (overall ${fmtRatio(ser.overall)})`;
-    s += rect(lx, ly - 9, 12, 12, { fill: seriesColor(k) });
-    s += text(lx + 17, ly + 1, label, { fill: '#222' });
-    lx += 30 + label.length * 6.6;
+  rows.forEach((row, i) => {
+    let lx = x0;
+    const ly = legendTop + i * 18;
+    for (const it of row) {
+      if (it.bound) s += line(lx, ly - 3, lx + 16, ly - 3, { stroke: BOUND_COLOR, 'stroke-width': 2 });
+      else s += rect(lx, ly - 9, 12, 12, { fill: it.color });
+      s += text(lx + (it.bound ? 21 : 17), ly + 1, it.label, { fill: '#222' });
+      lx += it.w;
+    }
   });
-  s += line(lx, ly - 3, lx + 16, ly - 3, { stroke: BOUND_COLOR, 'stroke-width': 2 });
-  s += text(lx + 21, ly + 1, 'upper bound (per layer)', { fill: '#222' });
   return svgDoc(width, height, s, { class: 'plot plot-balancedness', role: 'img', 'aria-label': 'balancedness per layer' });
 }

@@ -1,0 +1,93 @@
+// `npm run demo:node`: balances the bundled DeepSeek-V3 loads with every algorithm of the
+// package, prints the comparison table and writes the per-layer balancedness plot as SVG.
+//   node web/node-demo.mjs [--replicas 288 --groups 8 --nodes 4 --gpus 32] [--file prefill_in4096.json] [--out plot.svg]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadEplb } from 'eplb-wasm';
+import { balancednessSvg } from './src/plots/balancedness.js';
+import { fmtRatio, fmtMs } from './src/format.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dataDir = path.join(here, '..', 'data', 'deepseek-v3-sglang');
+
+function parseArgs(argv) {
+  const o = { replicas: 288, groups: 8, nodes: 4, gpus: 32, file: 'prefill_in4096.json', out: path.join(here, 'build', 'balancedness-per-layer.svg'), repeat: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in o) || i + 1 >= argv.length) {
+      console.error(`usage: node web/node-demo.mjs [--replicas R] [--groups G] [--nodes N] [--gpus P] [--file NAME] [--out FILE.svg] [--repeat K]\nunknown or incomplete option: ${argv[i]}`);
+      process.exit(2);
+    }
+    const v = argv[++i];
+    o[key] = typeof o[key] === 'number' ? Number(v) : v;
+  }
+  return o;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function table(header, rows, left = 2) {
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (i < left ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join('  ');
+  return [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const topology = { replicas: opts.replicas, groups: opts.groups, nodes: opts.nodes, gpus: opts.gpus };
+const eplb = await loadEplb();
+const algorithms = eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name));
+const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.json')).sort();
+if (!files.includes(opts.file)) {
+  console.error(`--file must be one of: ${files.join(', ')}`);
+  process.exit(2);
+}
+
+console.log(`eplb-wasm on ${files.length} DeepSeek-V3 SGLang dumps (dense layers skipped), ` +
+  `${topology.replicas} replicas, ${topology.groups} groups, ${topology.nodes} nodes, ${topology.gpus} GPUs; ` +
+  `time = median of ${opts.repeat} rebalance calls over all layers\n`);
+const rows = [];
+const perAlg = Object.fromEntries(algorithms.map((a) => [a, []]));
+let plotInput = null;
+for (const file of files) {
+  const w = eplb.readLoads(fs.readFileSync(path.join(dataDir, file), 'utf8'), { dropDense: true });
+  const weights = { data: w.data, layers: w.layers, experts: w.experts };
+  const runs = [];
+  for (const algorithm of algorithms) {
+    const times = [];
+    let p;
+    for (let k = 0; k < opts.repeat; k++) {
+      const t0 = performance.now();
+      p = eplb.rebalance(weights, { ...topology, algorithm });
+      times.push(performance.now() - t0);
+    }
+    const ev = eplb.evaluate(p, weights);
+    const ms = median(times);
+    perAlg[algorithm].push({ ev, ms });
+    runs.push({ algorithm, ev });
+    rows.push([file.replace(/\.json$/, ''), algorithm, fmtRatio(ev.balancednessGpu), fmtRatio(ev.balancednessReplica), fmtRatio(ev.upperBound),
+      fmtRatio(ev.gapToBound), fmtRatio(ev.homeNodeFraction), fmtMs(ms)]);
+  }
+  if (file === opts.file) plotInput = { w, runs };
+}
+console.log(table(['file', 'algorithm', 'bal. GPU', 'bal. replica', 'bound', 'gap', 'home node', 'time ms'], rows));
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log('\nmean over the files:');
+console.log(table(['algorithm', 'bal. GPU', 'bal. replica', 'gap', 'time ms'], algorithms.map((a) => [a,
+  fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessGpu))), fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessReplica))),
+  fmtRatio(mean(perAlg[a].map((x) => x.ev.gapToBound))), fmtMs(median(perAlg[a].map((x) => x.ms)))]), 1));
+
+const svg = balancednessSvg({
+  layerLabels: Array.from(plotInput.w.keptLayers),
+  series: plotInput.runs.map((r) => ({ name: r.algorithm, values: r.ev.layerBalancednessGpu, overall: r.ev.balancednessGpu })),
+  bound: plotInput.runs[0].ev.layerUpperBound,
+  title: `Balancedness (GPU) per layer · ${opts.file} · ${topology.replicas} replicas on ${topology.gpus} GPUs, ${topology.nodes} nodes, ${topology.groups} groups`,
+  background: '#fff',
+});
+fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+fs.writeFileSync(opts.out, svg);
+console.log(`\nper-layer balancedness plot (${opts.file}): ${path.resolve(opts.out)}`);
