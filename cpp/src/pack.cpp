@@ -36,27 +36,42 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
     load_.assign(size_t(m), 0.0f);
     count_.assign(size_t(m), 0);
     if (m <= 16) {
-        // Open packs kept sorted by (load, index): the lightest is always first, and the pack
-        // that just grew moves back past the packs now lighter (few steps: items shrink).
-        float load[16];
-        int32_t id[16], count[16] = {};
-        int32_t open = m;
+        // Open packs kept sorted by (load, index) in a ring: the lightest is at the head. The
+        // pack that just grew is re-inserted by shifting whichever side of its place is shorter
+        // (in LPT order it usually becomes the heaviest: no shift at all).
+        constexpr int32_t mask = 31;
+        float load[32];
+        int32_t id[32], count[16] = {};
+        int32_t head = 0, open = m;
         for (int32_t p = 0; p < m; ++p) load[p] = 0.0f, id[p] = p;
+        auto before = [&](int32_t slot, float l, int32_t i) {  // ring slot sorts before (l, i)
+            return load[slot] < l || (load[slot] == l && id[slot] < i);
+        };
         for (int32_t item : order_) {
-            const int32_t best = id[0];
+            const int32_t best = id[head];
             pack[item] = best;
             rank[item] = count[best];
-            const float grown = load[0] + w[item];
-            int32_t q = 1;
-            if (++count[best] == per_pack) {
-                for (; q < open; ++q) load[q - 1] = load[q], id[q - 1] = id[q];
-                --open;
-                continue;
+            const float grown = load[head] + w[item];
+            head = (head + 1) & mask;
+            --open;
+            if (++count[best] == per_pack) continue;
+            if (open == 0 || before((head + open / 2) & mask, grown, best)) {
+                int32_t q = open;  // shift the heavier packs right by one
+                for (; q > 0 && !before((head + q - 1) & mask, grown, best); --q) {
+                    load[(head + q) & mask] = load[(head + q - 1) & mask];
+                    id[(head + q) & mask] = id[(head + q - 1) & mask];
+                }
+                load[(head + q) & mask] = grown, id[(head + q) & mask] = best;
+            } else {
+                head = (head - 1) & mask;  // shift the lighter packs left by one
+                int32_t q = 0;
+                for (; q < open && before((head + q + 1) & mask, grown, best); ++q) {
+                    load[(head + q) & mask] = load[(head + q + 1) & mask];
+                    id[(head + q) & mask] = id[(head + q + 1) & mask];
+                }
+                load[(head + q) & mask] = grown, id[(head + q) & mask] = best;
             }
-            for (; q < open && (load[q] < grown || (load[q] == grown && id[q] < best)); ++q)
-                load[q - 1] = load[q], id[q - 1] = id[q];
-            load[q - 1] = grown;
-            id[q - 1] = best;
+            ++open;
         }
         return;
     }
