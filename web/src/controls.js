@@ -8,7 +8,7 @@ const DEFAULT_FILE = 'prefill_in4096.json';
 function datasetLabel(f) {
   const m = /^(\w+?)_in(\d+)(?:out(\d+))?\.json$/.exec(f);
   if (!m) return f;
-  return `${m[1]} · ${m[2]} in${m[3] ? ` / ${m[3]} out` : ''} tokens`;
+  return m[3] ? `${m[1]} · ${m[2]} in / ${m[3]} out tokens` : `${m[1]} · ${m[2]} input tokens`;
 }
 
 export function fillDatasets(list) {

@@ -23,6 +23,7 @@ export function gpuBarsSvg({ loads, nodes, bound, color, title, width = 1100, he
   const x0 = m.left, x1 = width - m.right, yTop = m.top, yBot = height - m.bottom;
   const top = Math.max(max, bound || 0) * 1.08 || 1;
   const tv = ticks(0, top, 5);
+  while (tv.length > 1 && tv[tv.length - 1] < top) tv.push(tv[tv.length - 1] + (tv[1] - tv[0]));
   const y = scale(0, tv[tv.length - 1], yBot, yTop);
   const slot = (x1 - x0) / G;
   const gap = slot > 5 ? Math.min(2, slot * 0.15) : 0;
