@@ -1,0 +1,183 @@
+// Type declarations of eplb-wasm (hand-written: Embind in Emscripten 3.1.6 emits none).
+
+/** Every mistake in the input (and running out of WASM memory) is thrown as an EplbError. */
+export declare class EplbError extends Error {
+  constructor(message: string, code?: EplbErrorCode);
+  readonly name: 'EplbError';
+  readonly code: EplbErrorCode;
+}
+export type EplbErrorCode = 'invalid-input' | 'limit-exceeded' | 'out-of-memory' | 'internal';
+
+/** Loads [layers][experts]: nested arrays, or a flat row-major typed array with its shape. */
+export type Weights = number[][] | WeightMatrix;
+export interface WeightMatrix {
+  data: Float64Array | Float32Array;
+  layers: number;
+  experts: number;
+}
+
+export type Policy = 'auto' | 'hierarchical' | 'global' | 'hybrid';
+
+export interface Topology {
+  /** Physical expert slots per layer (R >= experts, R % gpus == 0). */
+  replicas: number;
+  /** Expert groups (experts % groups == 0); default 1. */
+  groups?: number;
+  /** Nodes (gpus % nodes == 0); default 1. */
+  nodes?: number;
+  gpus: number;
+}
+
+export interface RebalanceOptions extends Topology {
+  /** One of algorithms(); default 'default'. */
+  algorithm?: string;
+  policy?: Policy;
+  /** The placement in service; migration-aware algorithms keep its slots where they can. */
+  previous?: PlacementLike;
+  /** With previous: at most this many slots per layer change expert. */
+  maxMoves?: number;
+  /** With previous: the balancedness that may be given up to keep slots, in [0, 1]. */
+  tolerance?: number;
+}
+
+/** SPEC section 2, flattened row-major. Slot p is on GPU floor(p / (replicas / gpus)). */
+export interface Placement {
+  layers: number;
+  experts: number;
+  replicas: number;
+  gpus: number;
+  nodes: number;
+  groups: number;
+  /** max over layers and experts of logcnt: the last dimension of log2phy. */
+  maxReplicas: number;
+  algorithm: string;
+  /** [layers * replicas]: the expert held by each slot. */
+  phy2log: Int32Array;
+  /** [layers * experts * maxReplicas]: each expert's slots, ascending, padded with -1. */
+  log2phy: Int32Array;
+  /** [layers * experts]: replicas of each expert. */
+  logcnt: Int32Array;
+}
+
+/**
+ * A placement as evaluate and previous accept it: ours, or one from another tool with only
+ * phy2log (Int32Array with layers and replicas, or nested arrays). logcnt and log2phy, when
+ * given, must agree with phy2log.
+ */
+export interface PlacementLike {
+  phy2log: Int32Array | number[][];
+  layers?: number;
+  replicas?: number;
+  logcnt?: Int32Array | number[][];
+  log2phy?: Int32Array | number[][][];
+  maxReplicas?: number;
+  gpus?: number;
+  nodes?: number;
+  groups?: number;
+}
+
+/** The SPEC section 2 JSON object (nested arrays), as written by `eplb rebalance`. */
+export interface PlacementJSON {
+  phy2log: number[][];
+  log2phy: number[][][];
+  logcnt: number[][];
+  num_replicas: number;
+  num_groups: number;
+  num_nodes: number;
+  num_gpus: number;
+  algorithm: string;
+}
+
+export interface EvaluateOptions {
+  /** Override the topology recorded in the placement. */
+  gpus?: number;
+  nodes?: number;
+  groups?: number;
+  /** A previous placement of the same shape: adds movedSlots. */
+  previous?: PlacementLike;
+}
+
+/** The measures of SPEC section 4; per-layer vectors have one entry per layer. */
+export interface Evaluation {
+  balancednessGpu: number;
+  balancednessReplica: number;
+  upperBound: number;
+  gapToBound: number;
+  homeNodeFraction: number;
+  /** Sum over layers of the busiest GPU's load. */
+  maxGpuLoad: number;
+  /** Slots whose expert differs from options.previous; null without it. */
+  movedSlots: number | null;
+  layerMovedSlots: Int32Array | null;
+  layerBalancednessGpu: Float64Array;
+  layerBalancednessReplica: Float64Array;
+  layerUpperBound: Float64Array;
+  layerMaxGpuLoad: Float64Array;
+  /** [layers * gpus]. */
+  gpuLoads: Float64Array;
+}
+
+export interface ReadLoadsOptions {
+  /** Leave out layers whose loads are all zero (the dense layers of an SGLang dump). */
+  dropDense?: boolean;
+  /** load_history only: sum steps [begin, end) instead of all. */
+  window?: { begin?: number; end?: number } | [number, number?];
+}
+
+export type LoadFormat = 'matrix' | 'weight' | 'logical_count' | 'load_history';
+
+export interface LoadMatrix extends WeightMatrix {
+  data: Float64Array;
+}
+
+export interface LoadFile extends LoadMatrix {
+  format: LoadFormat;
+  /** Indices in the file of the layers kept. */
+  keptLayers: Int32Array;
+  fileLayers: number;
+  historySteps: number;
+  /** Topology keys found in the file (num_replicas, ...), when present. */
+  replicas?: number;
+  groups?: number;
+  nodes?: number;
+  gpus?: number;
+}
+
+export interface PredictOptions {
+  /** One of predictors(); default 'sum' (the reference's window sum). */
+  predictor?: string;
+  alpha?: number;
+  spread?: number;
+}
+
+export interface PlacementFromJSONOptions {
+  /** Topology for keys the file lacks (default 1 each). */
+  gpus?: number;
+  nodes?: number;
+  groups?: number;
+  /** Number of experts, when the file has no logcnt (default: the largest expert in phy2log + 1). */
+  experts?: number;
+}
+
+export interface Eplb {
+  rebalance(weights: Weights, options: RebalanceOptions): Placement;
+  evaluate(placement: PlacementLike, weights: Weights, options?: EvaluateOptions): Evaluation;
+  readLoads(text: string | Uint8Array, options?: ReadLoadsOptions): LoadFile;
+  predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
+  placementToJSON(placement: Placement): PlacementJSON;
+  placementFromJSON(json: string | object, options?: PlacementFromJSONOptions): Placement;
+  algorithms(): string[];
+  predictors(): string[];
+  /** malloc'd bytes in the WASM heap and the size of WASM memory (for leak checks). */
+  heapStats(): { inUse: number; heapBytes: number };
+}
+
+export interface LoadOptions {
+  /** The bytes of eplb.wasm, when the caller fetched or bundled them. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to find eplb.wasm: gets 'eplb.wasm' and the default folder, returns a URL or path. */
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+/** Loads and instantiates the WebAssembly module (in Node and in browsers). */
+export declare function loadEplb(options?: LoadOptions): Promise<Eplb>;

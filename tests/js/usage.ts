@@ -1,0 +1,46 @@
+// Compiled with `tsc --noEmit -p tests/js` against the hand-written declarations: a typical use
+// of every function, and misuses that must not compile (@ts-expect-error).
+import { loadEplb, EplbError } from 'eplb-wasm';
+import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
+
+async function main(): Promise<void> {
+  const eplb: Eplb = await loadEplb();
+  const p: Placement = eplb.rebalance([[1, 2, 3, 4]], { replicas: 4, groups: 2, nodes: 1, gpus: 2, algorithm: 'deepseek' });
+  const slots: Int32Array = p.phy2log;
+  const m: number = p.maxReplicas;
+  const typed = eplb.rebalance({ data: new Float32Array(4), layers: 1, experts: 4 }, { replicas: 4, gpus: 2, policy: 'global' });
+  const again = eplb.rebalance([[1, 2, 3, 4]], { replicas: 4, gpus: 2, previous: typed, maxMoves: 1, tolerance: 0.01 });
+  const ev: Evaluation = eplb.evaluate(p, [[1, 2, 3, 4]], { previous: again });
+  const perLayer: Float64Array = ev.layerBalancednessGpu;
+  const moved: number | null = ev.movedSlots;
+  const foreign = eplb.evaluate({ phy2log: [[0, 1, 2, 3]] }, [[1, 2, 3, 4]], { gpus: 2 });
+  const w: LoadFile = eplb.readLoads('[[1, 2]]', { dropDense: true, window: { begin: 0, end: 2 } });
+  const format: 'matrix' | 'weight' | 'logical_count' | 'load_history' = w.format;
+  const json: PlacementJSON = eplb.placementToJSON(p);
+  const back: Placement = eplb.placementFromJSON(json, { gpus: 2 });
+  const predicted = eplb.predictLoads([[[1, 2]], { data: new Float64Array(2), layers: 1, experts: 2 }], { predictor: 'sum' });
+  const names: string[] = [...eplb.algorithms(), ...eplb.predictors()];
+  const heap: number = eplb.heapStats().inUse;
+  console.log(slots, m, ev, perLayer, moved, foreign, format, back, predicted.data, names, heap);
+
+  // @ts-expect-error replicas is required
+  eplb.rebalance([[1, 2]], { gpus: 2 });
+  // @ts-expect-error weights must be numbers
+  eplb.rebalance([['1', '2']], { replicas: 2, gpus: 1 });
+  // @ts-expect-error policy names are fixed
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, policy: 'fastest' });
+  // @ts-expect-error data must be a float typed array
+  eplb.rebalance({ data: new Int32Array(2), layers: 1, experts: 2 }, { replicas: 2, gpus: 1 });
+
+  try {
+    eplb.rebalance([[1, 2]], { replicas: 1, gpus: 1 });
+  } catch (e) {
+    if (e instanceof EplbError) {
+      const code: 'invalid-input' | 'limit-exceeded' | 'out-of-memory' | 'internal' = e.code;
+      console.log(code, e.message);
+    }
+  }
+  await loadEplb({ wasmBinary: new Uint8Array(0), locateFile: (path, prefix) => prefix + path });
+}
+
+void main();
