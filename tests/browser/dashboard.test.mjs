@@ -30,22 +30,28 @@ async function loadPackage() {
 }
 
 // What the page should show, computed in Node with the package.
-function expected(eplb, text, algorithms) {
+function expected(eplb, text, algorithms, topology = TOPOLOGY) {
   const w = eplb.readLoads(text, { dropDense: true });
   const weights = { data: w.data, layers: w.layers, experts: w.experts };
   const runs = {};
   for (const algorithm of algorithms) {
-    const p = eplb.rebalance(weights, { ...TOPOLOGY, algorithm });
+    const p = eplb.rebalance(weights, { ...topology, algorithm });
     runs[algorithm] = { p, ev: eplb.evaluate(p, weights) };
   }
   return { w, runs };
 }
 
-// Deterministic synthetic loads: many layers, skewed like real routing.
-function largeInput(layers, experts) {
+// Deterministic synthetic loads, skewed like real routing: a vLLM-style history of `steps`
+// matrices of many layers.
+function largeInput(steps, layers, experts) {
   let s = 12345;
   const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  return JSON.stringify({ logical_count: Array.from({ length: layers }, () => Array.from({ length: experts }, () => Math.round(1000 * Math.exp(3 * rnd()))))});
+  const matrix = () => Array.from({ length: layers }, () => Array.from({ length: experts }, () => Math.round(100 * Math.exp(3 * rnd()))));
+  return JSON.stringify({ load_history: Array.from({ length: steps }, () => ({ logical_expert_load: matrix() })) });
+}
+
+async function tableValues(page, key) {
+  return page.$$eval('table.summary tbody tr', (rows, k) => rows.map((r) => [r.dataset.alg, r.querySelector(`td[data-key="${k}"]`).textContent]), key);
 }
 
 async function waitReady(page, n, timeout = 60000) {
@@ -161,7 +167,22 @@ async function main() {
       doc.num_replicas === R && doc.num_gpus === G && doc.phy2log.flat().every((e, i) => e === exp.runs[algorithms[1]].p.phy2log[i]);
     check(ok, 'placement download: SPEC keys, topology, phy2log as computed in Node', dl.suggestedFilename());
 
-    // 4. Malformed files: a clear message on the page, the page stays responsive.
+    // 4. A file of another format that carries its own topology (the reference README example).
+    const readmeText = fs.readFileSync(path.join(root, 'tests', 'data', 'golden', 'readme.json'), 'utf8');
+    let ready = Number(await page.evaluate(() => document.body.dataset.ready));
+    await page.setInputFiles('#file', path.join(root, 'tests', 'data', 'golden', 'readme.json'));
+    await waitReady(page, ready + 1);
+    const topoFile = await page.evaluate(() => ['replicas', 'groups', 'nodes', 'gpus'].map((k) => Number(document.getElementById(k).value)));
+    check(topoFile.join('/') === '16/4/2/8', 'readme.json: topology keys of the file applied', topoFile.join('/'));
+    const info = await page.textContent('#inputInfo');
+    check(/format weight/.test(info) && /2 MoE layers/.test(info), 'readme.json: format and shape shown', info.slice(0, 90));
+    const expReadme = expected(eplb, readmeText, algorithms, { replicas: 16, groups: 4, nodes: 2, gpus: 8 });
+    for (const [alg, v] of await tableValues(page, 'balancednessGpu')) {
+      check(close(Number(v), expReadme.runs[alg].ev.balancednessGpu, 6e-5), `readme.json: ${alg} balancedness = evaluate`, `${v} vs ${expReadme.runs[alg].ev.balancednessGpu.toFixed(6)}`);
+    }
+    for (const [k, v] of Object.entries(TOPOLOGY)) await page.fill(`#${k}`, String(v));
+
+    // 5. Malformed files: a clear message on the page, the page stays responsive.
     const bad = [
       ['truncated.json', '{"logical_count": [[1, 2, 3], [4, 5'],
       ['ragged.json', '[[1, 2, 3, 4], [5, 6]]'],
@@ -172,15 +193,15 @@ async function main() {
       await page.setInputFiles('#file', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
       await page.waitForSelector('#error:not([hidden])', { timeout: 15000 });
       const msg = (await page.textContent('#error')).trim();
-      check(msg.includes(name) && msg.length > name.length + 25, `malformed ${name}: message shown`, msg.replace(/\s+/g, ' ').slice(0, 140));
+      check(msg.includes(name) && msg.length > name.length + 25, `malformed ${name}: message shown`, msg.replace(/\s+/g, ' ').slice(0, 160));
       const t0 = Date.now();
       await page.evaluate(() => 1 + 1);
       check(Date.now() - t0 < 1000, `page responsive after ${name}`);
       if (name === 'truncated.json') await page.screenshot({ path: path.join(shots, 'dashboard-error.png'), fullPage: false });
     }
 
-    // 5. A large input runs in the worker with progress, and matches evaluate in Node.
-    const big = largeInput(600, 256);
+    // 6. A large input runs in the worker with progress, and matches evaluate in Node.
+    const big = largeInput(3, 600, 256);
     await page.evaluate(() => {
       window.__labels = [];
       new MutationObserver(() => window.__labels.push(document.getElementById('progressLabel').textContent))
@@ -201,8 +222,7 @@ async function main() {
     check(labels.some((l) => /layers \d+–\d+ of 600 · \d+%/.test(l)), 'large input: progress shown per chunk of layers', labels.filter((l) => l.includes('%')).slice(0, 3).join(' | '));
     check(slowest < 500, 'large input: page not frozen while computing', `slowest round trip ${slowest} ms, run ${Date.now() - tStart} ms`);
     const expBig = expected(eplb, big, algorithms);
-    const bigRows = await page.$$eval('table.summary tbody tr', (rows) => rows.map((r) => [r.dataset.alg, r.querySelector('td[data-key="balancednessGpu"]').textContent]));
-    for (const [alg, v] of bigRows) check(close(Number(v), expBig.runs[alg].ev.balancednessGpu, 6e-5), `large input: ${alg} balancedness = evaluate`, `${v} vs ${expBig.runs[alg].ev.balancednessGpu.toFixed(6)}`);
+    for (const [alg, v] of await tableValues(page, 'balancednessGpu')) check(close(Number(v), expBig.runs[alg].ev.balancednessGpu, 6e-5), `large input: ${alg} balancedness = evaluate`, `${v} vs ${expBig.runs[alg].ev.balancednessGpu.toFixed(6)}`);
     const errShown = await page.isVisible('#error');
     check(!errShown, 'error message cleared after a good run');
   } finally {

@@ -1,6 +1,6 @@
 // Dashboard entry point: wires the controls, the worker and the views together.
 import { WorkerClient } from './worker-client.js';
-import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, topologyHint, wireFileInput } from './controls.js';
+import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
 import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 
@@ -67,7 +67,7 @@ async function run() {
   } catch (err) {
     if (err.stage === 'cancelled') return;
     const where = err.stage === 'read' ? `Could not read “${source.name}”: ` : err.stage === 'rebalance' ? 'Could not balance with this topology: ' : 'Something went wrong: ';
-    showError(where, err.message);
+    showError(where, err.message + (state.result ? `\nThe results below are still those of ${state.result.input.name}.` : ''));
     if (state.result) $('results').classList.add('stale');
   } finally {
     setBusy(false);
@@ -93,11 +93,26 @@ function selectLayer(layer) {
   renderDetailViews();
 }
 
+// Topology keys a load file may carry (the golden files do): num_replicas, num_groups, ...
+function topologyKeys(text) {
+  const t = {};
+  for (const m of text.matchAll(/"num_(replicas|groups|nodes|gpus)"\s*:\s*(\d+)/g)) t[m[1]] ??= Number(m[2]);
+  return t;
+}
+
 async function loadFile(file) {
   try {
     const text = await file.text();
     state.custom = { name: file.name, text };
     setCustomFile(file.name);
+    const keys = topologyKeys(text);
+    if (Object.keys(keys).length) {
+      setTopology(keys);
+      topologyHint();
+      $('fileNote').textContent = `Topology taken from ${file.name}: ${Object.entries(keys).map(([k, v]) => `${v} ${k}`).join(', ')}.`;
+    } else {
+      $('fileNote').textContent = '';
+    }
     run();
   } catch (err) {
     showError(`Could not open “${file.name}”: `, err.message);
@@ -107,7 +122,7 @@ async function loadFile(file) {
 function wire() {
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
   $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
-  $('dataset').addEventListener('change', () => run());
+  $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; run(); });
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
   wireFileInput(loadFile);
   $('detailAlg').addEventListener('change', (ev) => { state.alg = Number(ev.target.value); fillDetailSelects(state.result, state.alg, state.layer); renderDetailViews(); });
