@@ -225,6 +225,18 @@ async function main() {
     for (const [alg, v] of await tableValues(page, 'balancednessGpu')) check(close(Number(v), expBig.runs[alg].ev.balancednessGpu, 6e-5), `large input: ${alg} balancedness = evaluate`, `${v} vs ${expBig.runs[alg].ev.balancednessGpu.toFixed(6)}`);
     const errShown = await page.isVisible('#error');
     check(!errShown, 'error message cleared after a good run');
+
+    // 7. A long run can be cancelled; the page keeps the last results and can run again.
+    const readyBefore = Number(await page.evaluate(() => document.body.dataset.ready));
+    await page.setInputFiles('#file', { name: 'large-again.json', mimeType: 'application/json', buffer: Buffer.from(big) });
+    await page.waitForSelector('#cancel:not([hidden])', { timeout: 10000 });
+    await page.click('#cancel');
+    await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 5000 });
+    const afterCancel = await page.evaluate(() => ({ ready: Number(document.body.dataset.ready), error: !document.getElementById('error').hidden, progress: !document.getElementById('progressBox').hidden }));
+    check(afterCancel.ready === readyBefore && !afterCancel.error && !afterCancel.progress, 'cancel stops a run quietly', JSON.stringify(afterCancel));
+    await page.selectOption('#dataset', 'prefill_in1024.json');
+    await waitReady(page, readyBefore + 1);
+    check((await page.textContent('#inputInfo')).includes('prefill_in1024.json'), 'a new run works after cancel');
   } finally {
     await ctx.close();
     server.close();
