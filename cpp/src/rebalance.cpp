@@ -5,6 +5,7 @@
 #include "algorithm.hpp"
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
+#include "incremental.hpp"
 
 namespace eplb {
 namespace {
@@ -34,6 +35,15 @@ void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R) {
             if (prev.phy2log(l, s) < 0 || prev.phy2log(l, s) >= E)
                 throw InvalidInput("previous placement: phy2log[" + std::to_string(l) + "][" + std::to_string(s) +
                                    "] is not an expert index");
+    std::vector<char> seen(static_cast<size_t>(E), 0);
+    for (int64_t l = 0; l < L; ++l) {
+        std::fill(seen.begin(), seen.end(), 0);
+        for (int64_t s = 0; s < R; ++s) seen[size_t(prev.phy2log(l, s))] = 1;
+        for (int64_t e = 0; e < E; ++e)
+            if (!seen[size_t(e)])
+                throw InvalidInput("previous placement: expert " + std::to_string(e) + " of layer " + std::to_string(l) +
+                                   " has no slot");
+    }
 }
 
 }  // namespace
@@ -83,6 +93,8 @@ Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topol
     auto algorithm = entry->make();
     if (!algorithm->supports(policy))
         throw InvalidInput("algorithm '" + entry->name + "' does not support policy '" + policy_name(policy) + "'");
+    // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little balance.
+    if (options.previous) algorithm = std::make_unique<detail::Incremental>(std::move(algorithm));
 
     xt::xtensor<int32_t, 2> phy2log = xt::xtensor<int32_t, 2>::from_shape({size_t(L), size_t(R)});
     for (int64_t l = 0; l < L; ++l) {

@@ -1,0 +1,490 @@
+#include "incremental.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <tuple>
+
+#include "eplb/error.hpp"
+
+namespace eplb::detail {
+namespace {
+
+constexpr int64_t kExactAssignment = 128;
+
+// Hungarian algorithm (shortest augmenting paths with potentials), minimising cost[i][j].
+void hungarian_min(const std::vector<int64_t>& cost, int32_t n, std::vector<int32_t>& assign) {
+    const int64_t inf = std::numeric_limits<int64_t>::max() / 4;
+    std::vector<int64_t> u(size_t(n) + 1, 0), v(size_t(n) + 1, 0), minv(size_t(n) + 1);
+    std::vector<int32_t> p(size_t(n) + 1, 0), way(size_t(n) + 1, 0);
+    std::vector<char> used(size_t(n) + 1);
+    for (int32_t i = 1; i <= n; ++i) {
+        p[0] = i;
+        int32_t j0 = 0;
+        std::fill(minv.begin(), minv.end(), inf);
+        std::fill(used.begin(), used.end(), 0);
+        do {
+            used[size_t(j0)] = 1;
+            const int32_t i0 = p[size_t(j0)];
+            int64_t delta = inf;
+            int32_t j1 = 0;
+            for (int32_t j = 1; j <= n; ++j) {
+                if (used[size_t(j)]) continue;
+                const int64_t cur = cost[size_t(i0 - 1) * size_t(n) + size_t(j - 1)] - u[size_t(i0)] - v[size_t(j)];
+                if (cur < minv[size_t(j)]) minv[size_t(j)] = cur, way[size_t(j)] = j0;
+                if (minv[size_t(j)] < delta) delta = minv[size_t(j)], j1 = j;
+            }
+            for (int32_t j = 0; j <= n; ++j) {
+                if (used[size_t(j)]) {
+                    u[size_t(p[size_t(j)])] += delta;
+                    v[size_t(j)] -= delta;
+                } else {
+                    minv[size_t(j)] -= delta;
+                }
+            }
+            j0 = j1;
+        } while (p[size_t(j0)] != 0);
+        do {
+            const int32_t j1 = way[size_t(j0)];
+            p[size_t(j0)] = p[size_t(j1)];
+            j0 = j1;
+        } while (j0 != 0);
+    }
+    assign.assign(size_t(n), -1);
+    for (int32_t j = 1; j <= n; ++j)
+        if (p[size_t(j)] > 0) assign[size_t(p[size_t(j)] - 1)] = j - 1;
+}
+
+}  // namespace
+
+IncrementalStats& incremental_totals() {
+    static IncrementalStats totals;
+    return totals;
+}
+
+void max_weight_assignment(const std::vector<int64_t>& weight, int32_t n, std::vector<int32_t>& assign) {
+    if (n <= 0) {
+        assign.clear();
+        return;
+    }
+    if (n <= kExactAssignment) {
+        int64_t top = 0;
+        for (size_t i = 0; i < size_t(n) * size_t(n); ++i) top = std::max(top, weight[i]);
+        std::vector<int64_t> cost(size_t(n) * size_t(n));
+        for (size_t i = 0; i < cost.size(); ++i) cost[i] = top - weight[i];
+        hungarian_min(cost, n, assign);
+        return;
+    }
+    // Greedy: heaviest pairs first (ties: lower row, then lower column), then the rest in order.
+    std::vector<std::tuple<int64_t, int32_t, int32_t>> pairs;
+    for (int32_t i = 0; i < n; ++i)
+        for (int32_t j = 0; j < n; ++j)
+            if (weight[size_t(i) * size_t(n) + size_t(j)] > 0)
+                pairs.emplace_back(-weight[size_t(i) * size_t(n) + size_t(j)], i, j);
+    std::sort(pairs.begin(), pairs.end());
+    assign.assign(size_t(n), -1);
+    std::vector<char> col_used(size_t(n), 0);
+    for (const auto& [negw, i, j] : pairs) {
+        (void)negw;
+        if (assign[size_t(i)] < 0 && !col_used[size_t(j)]) assign[size_t(i)] = j, col_used[size_t(j)] = 1;
+    }
+    int32_t j = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        if (assign[size_t(i)] >= 0) continue;
+        while (col_used[size_t(j)]) ++j;
+        assign[size_t(i)] = j;
+        col_used[size_t(j)] = 1;
+    }
+}
+
+double Incremental::max_gpu_load(const double* w, const int32_t* row, double* max_replica) {
+    count_.assign(size_t(E_), 0);
+    for (int32_t s = 0; s < R_; ++s) ++count_[size_t(row[s])];
+    double best = 0, rep = 0;
+    for (int32_t g = 0; g < G_; ++g) {
+        double sum = 0;
+        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) {
+            const double r = w[row[s]] / double(count_[size_t(row[s])]);
+            sum += r;
+            rep = std::max(rep, r);
+        }
+        best = std::max(best, sum);
+    }
+    std::fill(count_.begin(), count_.end(), 0);
+    if (max_replica) *max_replica = rep;
+    return best;
+}
+
+void Incremental::relabel(const int32_t* fresh, const int32_t* prev, int32_t* out) {
+    count_.assign(size_t(E_), 0);
+    // Slots of `a` that find their expert among the slots of `b` (multiset intersection).
+    auto intersect = [&](const int32_t* a, const int32_t* b, int32_t len) {
+        for (int32_t i = 0; i < len; ++i) ++count_[size_t(b[i])];
+        int64_t r = 0;
+        for (int32_t i = 0; i < len; ++i)
+            if (count_[size_t(a[i])] > 0) ++r, --count_[size_t(a[i])];
+        for (int32_t i = 0; i < len; ++i) count_[size_t(b[i])] = 0;
+        return r;
+    };
+    // Nodes (only where the policy ties groups to nodes; otherwise one node of all GPUs).
+    std::vector<int32_t> node_assign(size_t(N_), 0);
+    if (N_ > 1) {
+        weight_.assign(size_t(N_) * size_t(N_), 0);
+        for (int32_t a = 0; a < N_; ++a)
+            for (int32_t b = 0; b < N_; ++b)
+                weight_[size_t(a) * size_t(N_) + size_t(b)] = intersect(fresh + a * spn_, prev + b * spn_, spn_);
+        max_weight_assignment(weight_, N_, node_assign);
+    }
+    std::vector<int32_t> gpu_assign;
+    tmp_.assign(size_t(spg_), 0);
+    for (int32_t a = 0; a < N_; ++a) {
+        const int32_t b = node_assign[size_t(a)];
+        weight_.assign(size_t(gpn_) * size_t(gpn_), 0);
+        for (int32_t i = 0; i < gpn_; ++i)
+            for (int32_t j = 0; j < gpn_; ++j)
+                weight_[size_t(i) * size_t(gpn_) + size_t(j)] =
+                    intersect(fresh + (a * gpn_ + i) * spg_, prev + (b * gpn_ + j) * spg_, spg_);
+        max_weight_assignment(weight_, gpn_, gpu_assign);
+        for (int32_t i = 0; i < gpn_; ++i) {
+            const int32_t* src = fresh + (a * gpn_ + i) * spg_;
+            const int32_t base = (b * gpn_ + gpu_assign[size_t(i)]) * spg_;
+            for (int32_t k = 0; k < spg_; ++k) ++count_[size_t(src[k])];
+            // Experts that were in this GPU keep their slot.
+            for (int32_t k = 0; k < spg_; ++k) {
+                const int32_t e = prev[base + k];
+                tmp_[size_t(k)] = 0;
+                if (count_[size_t(e)] > 0) --count_[size_t(e)], out[base + k] = e, tmp_[size_t(k)] = 1;
+            }
+            // The others fill the free slots in their fresh order.
+            int32_t k = 0;
+            for (int32_t q = 0; q < spg_; ++q) {
+                const int32_t e = src[q];
+                if (count_[size_t(e)] == 0) continue;
+                --count_[size_t(e)];
+                while (tmp_[size_t(k)]) ++k;
+                out[base + k] = e;
+                tmp_[size_t(k)] = 1;
+            }
+        }
+    }
+}
+
+bool Incremental::policy_holds(const int32_t* prev) {
+    group_node_.assign(size_t(groups_), -1);
+    if (policy_ == Policy::global || N_ == 1) {
+        std::fill(group_node_.begin(), group_node_.end(), 0);
+        return true;
+    }
+    if (policy_ == Policy::hierarchical) {
+        for (int32_t s = 0; s < R_; ++s) {
+            const int32_t g = prev[s] / group_size_, n = s / spn_;
+            if (group_node_[size_t(g)] < 0) group_node_[size_t(g)] = n;
+            else if (group_node_[size_t(g)] != n) return false;
+        }
+        for (int32_t g = 0; g < groups_; ++g)
+            if (group_node_[size_t(g)] < 0) return false;
+        return true;
+    }
+    // Hybrid: a group's home node is the node holding most of its experts (ties: lower node); every
+    // expert of the group must have a replica there.
+    std::vector<int32_t> stamp(size_t(E_), -1), distinct(size_t(groups_), 0), best(size_t(groups_), -1);
+    for (int32_t n = 0; n < N_; ++n) {
+        std::fill(distinct.begin(), distinct.end(), 0);
+        for (int32_t s = n * spn_; s < (n + 1) * spn_; ++s) {
+            const int32_t e = prev[s];
+            if (stamp[size_t(e)] != n) stamp[size_t(e)] = n, ++distinct[size_t(e / group_size_)];
+        }
+        for (int32_t g = 0; g < groups_; ++g)
+            if (distinct[size_t(g)] > best[size_t(g)]) best[size_t(g)] = distinct[size_t(g)], group_node_[size_t(g)] = n;
+    }
+    for (int32_t g = 0; g < groups_; ++g)
+        if (best[size_t(g)] != group_size_) return false;
+    return true;
+}
+
+int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, double rep_target, int64_t budget) {
+    const double* w = w_;
+    const bool hybrid = policy_ == Policy::hybrid && N_ > 1;
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    // Two replicas of one expert on one GPU are avoided whenever the GPU's region has enough experts.
+    const bool dup_ok = spg_ > (hier ? E_ / N_ : E_);
+
+    x_.assign(prev, prev + R_);
+    cnt_.assign(size_t(E_), 0);
+    head_.assign(size_t(E_), -1);
+    next_.assign(size_t(R_), -1);
+    for (int32_t s = R_ - 1; s >= 0; --s) {
+        const int32_t e = x_[size_t(s)];
+        ++cnt_[size_t(e)];
+        next_[size_t(s)] = head_[size_t(e)];
+        head_[size_t(e)] = s;
+    }
+    home_cnt_.assign(size_t(E_), 0);
+    if (hybrid)
+        for (int32_t s = 0; s < R_; ++s)
+            if (s / spn_ == group_node_[size_t(x_[size_t(s)] / group_size_)]) ++home_cnt_[size_t(x_[size_t(s)])];
+    load_.assign(size_t(G_), 0);
+    auto recompute = [&](int32_t g) {
+        double sum = 0;
+        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) sum += w[x_[size_t(s)]] / double(cnt_[size_t(x_[size_t(s)])]);
+        load_[size_t(g)] = sum;
+    };
+    for (int32_t g = 0; g < G_; ++g) recompute(g);
+    delta_.assign(size_t(G_), 0);
+    is_touched_.assign(size_t(G_), 0);
+    touched_.clear();
+    auto touch = [&](int32_t g, double d) {
+        if (!is_touched_[size_t(g)]) is_touched_[size_t(g)] = 1, touched_.push_back(g);
+        delta_[size_t(g)] += d;
+    };
+    auto settle = [&]() {  // max new load over the touched GPUs; clears them
+        double m = 0;
+        for (int32_t g : touched_) {
+            m = std::max(m, load_[size_t(g)] + delta_[size_t(g)]);
+            delta_[size_t(g)] = 0;
+            is_touched_[size_t(g)] = 0;
+        }
+        touched_.clear();
+        return m;
+    };
+    auto on_gpu = [&](int32_t e, int32_t g) {
+        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s)
+            if (x_[size_t(s)] == e) return true;
+        return false;
+    };
+    // Slot s takes expert b: the largest new GPU load among the GPUs it changes (and `gstar`).
+    auto eval_reassign = [&](int32_t s, int32_t b, int32_t gstar) {
+        const int32_t a = x_[size_t(s)];
+        const double ra = w[a] / double(cnt_[size_t(a)]), ra2 = w[a] / double(cnt_[size_t(a)] - 1);
+        const double rb = w[b] / double(cnt_[size_t(b)]), rb2 = w[b] / double(cnt_[size_t(b)] + 1);
+        touch(gstar, 0);
+        for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, t == s ? -ra : ra2 - ra);
+        for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, rb2 - rb);
+        touch(s / spg_, rb2);
+        return settle();
+    };
+    auto changed = [&](int32_t s, int32_t e) { return e != prev[s] ? 1 : 0; };
+    auto unlink = [&](int32_t s, int32_t e) {
+        int32_t* p = &head_[size_t(e)];
+        while (*p != s) p = &next_[size_t(*p)];
+        *p = next_[size_t(s)];
+    };
+    auto link = [&](int32_t s, int32_t e) {  // keeps each list ascending
+        int32_t* p = &head_[size_t(e)];
+        while (*p >= 0 && *p < s) p = &next_[size_t(*p)];
+        next_[size_t(s)] = *p;
+        *p = s;
+    };
+    auto home_of = [&](int32_t e) { return group_node_[size_t(e / group_size_)]; };
+    // Hybrid: may expert e leave a slot on node n (to another node or to nothing)?
+    auto may_leave = [&](int32_t e, int32_t n) { return !hybrid || n != home_of(e) || home_cnt_[size_t(e)] >= 2; };
+
+    int64_t diff = 0;
+    const int64_t max_steps = 4 * int64_t(R_) + 64;
+    // Potential: the largest of (GPU load / target) and (replica load / replica target); a step
+    // must lower the bottleneck without raising anything it touches to the bottleneck's level.
+    if (!(target > 0) || !(rep_target > 0)) {
+        std::copy(x_.begin(), x_.end(), out);
+        return 0;
+    }
+    const double inv_t = 1.0 / target, inv_r = 1.0 / rep_target;
+    for (int64_t step = 0; step < max_steps; ++step) {
+        int32_t gs = 0;
+        for (int32_t g = 1; g < G_; ++g)
+            if (load_[size_t(g)] > load_[size_t(gs)]) gs = g;
+        int32_t ea = 0;
+        for (int32_t e = 1; e < E_; ++e)
+            if (w[e] / double(cnt_[size_t(e)]) > w[ea] / double(cnt_[size_t(ea)])) ea = e;
+        const double m = load_[size_t(gs)];
+        const double phi_gpu = m * inv_t, phi_rep = w[ea] / double(cnt_[size_t(ea)]) * inv_r;
+        const double phi = std::max(phi_gpu, phi_rep);
+        if (phi <= 1) break;
+        const double min_gain = phi * 1e-9;
+        const bool gpu_phase = phi_gpu >= phi_rep;
+        // Hierarchical: the region is the bottleneck's node; otherwise every slot and expert.
+        const int32_t node = !hier ? 0 : gpu_phase ? gs / gpn_ : group_node_[size_t(ea / group_size_)];
+        const int32_t slot_lo = hier ? node * spn_ : 0, slot_hi = hier ? (node + 1) * spn_ : R_;
+
+        // Best move: kind 0 none, 1 reassign (slot bs takes expert bt), 2 swap (slots bs, bt).
+        int kind = 0;
+        int32_t bs = -1, bt = -1;
+        double best = 0;
+        auto consider = [&](double newmax_gpu, double newmax_rep, int64_t cost, int k, int32_t s, int32_t t) {
+            const double nphi = std::max(newmax_gpu * inv_t, newmax_rep * inv_r);
+            if (!(nphi < phi - min_gain) || diff + cost > budget) return;
+            const double ratio = (phi - std::max(nphi, 1.0)) / (double(std::max<int64_t>(cost, 0)) + 0.25);
+            if (ratio > best) best = ratio, kind = k, bs = s, bt = t;
+        };
+        // New replica loads when slot s changes from its expert to b.
+        auto rep_after = [&](int32_t s, int32_t b) {
+            const int32_t a = x_[size_t(s)];
+            return std::max(w[a] / double(cnt_[size_t(a)] - 1), w[b] / double(cnt_[size_t(b)] + 1));
+        };
+        if (!gpu_phase) {
+            // The heaviest replica: a slot of the region takes one more replica of its expert.
+            for (int32_t t = slot_lo; t < slot_hi; ++t) {
+                const int32_t gt = t / spg_;
+                const int32_t c = x_[size_t(t)];
+                if (c == ea || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
+                const int64_t cost = changed(t, ea) - changed(t, c);
+                if (diff + cost > budget) continue;
+                if (!dup_ok && on_gpu(ea, gt)) continue;
+                consider(eval_reassign(t, ea, gs), rep_after(t, ea), cost, 1, t, ea);
+            }
+        } else {
+            region_experts_.clear();
+            for (int32_t e = 0; e < E_; ++e)
+                if (!hier || group_node_[size_t(e / group_size_)] == node) region_experts_.push_back(e);
+            for (int32_t s = gs * spg_; s < (gs + 1) * spg_; ++s) {
+                const int32_t a = x_[size_t(s)];
+                const double ra = w[a] / double(cnt_[size_t(a)]);
+                // 1. This slot takes another expert of the region.
+                if (cnt_[size_t(a)] >= 2 && may_leave(a, s / spn_) && w[a] / double(cnt_[size_t(a)] - 1) * inv_r < phi) {
+                    for (int32_t b : region_experts_) {
+                        if (b == a || w[b] / double(cnt_[size_t(b)] + 1) >= ra) continue;
+                        if (!dup_ok && on_gpu(b, gs)) continue;
+                        const int64_t cost = changed(s, b) - changed(s, a);
+                        if (diff + cost > budget) continue;
+                        consider(eval_reassign(s, b, gs), rep_after(s, b), cost, 1, s, b);
+                    }
+                }
+                // 2. Swap with a lighter replica elsewhere in the region.
+                for (int32_t t = slot_lo; t < slot_hi; ++t) {
+                    const int32_t gt = t / spg_;
+                    if (gt == gs) continue;
+                    const int32_t b = x_[size_t(t)];
+                    if (b == a) continue;
+                    const double rb = w[b] / double(cnt_[size_t(b)]);
+                    if (rb >= ra) continue;
+                    const int64_t cost = changed(s, b) - changed(s, a) + changed(t, a) - changed(t, b);
+                    if (diff + cost > budget) continue;
+                    if (hybrid && s / spn_ != t / spn_ && (!may_leave(a, s / spn_) || !may_leave(b, t / spn_))) continue;
+                    if (!dup_ok && (on_gpu(b, gs) || on_gpu(a, gt))) continue;
+                    consider(std::max(m - ra + rb, load_[size_t(gt)] + ra - rb), 0, cost, 2, s, t);
+                }
+            }
+            // 3. A slot elsewhere in the region takes an expert of the busiest GPU (one more replica).
+            for (int32_t s = gs * spg_; s < (gs + 1) * spg_; ++s) {
+                const int32_t a = x_[size_t(s)];
+                bool seen = false;
+                for (int32_t q = gs * spg_; q < s; ++q) seen = seen || x_[size_t(q)] == a;
+                if (seen || w[a] <= 0) continue;
+                for (int32_t t = slot_lo; t < slot_hi; ++t) {
+                    const int32_t gt = t / spg_;
+                    const int32_t c = x_[size_t(t)];
+                    if (gt == gs || c == a || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
+                    if (w[c] / double(cnt_[size_t(c)] - 1) * inv_r >= phi) continue;
+                    const int64_t cost = changed(t, a) - changed(t, c);
+                    if (diff + cost > budget) continue;
+                    if (!dup_ok && on_gpu(a, gt)) continue;
+                    consider(eval_reassign(t, a, gs), rep_after(t, a), cost, 1, t, a);
+                }
+            }
+        }
+        if (kind == 0) break;
+
+        if (kind == 1) {  // slot bs takes expert bt
+            const int32_t s = bs, b = bt, a = x_[size_t(s)];
+            diff += changed(s, b) - changed(s, a);
+            if (hybrid) {
+                if (s / spn_ == home_of(a)) --home_cnt_[size_t(a)];
+                if (s / spn_ == home_of(b)) ++home_cnt_[size_t(b)];
+            }
+            unlink(s, a);
+            --cnt_[size_t(a)];
+            x_[size_t(s)] = b;
+            link(s, b);
+            ++cnt_[size_t(b)];
+            touched_.clear();
+            for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0);
+            for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0);
+            for (int32_t g : touched_) recompute(g);
+            settle();
+        } else {  // swap slots bs and bt
+            const int32_t s = bs, t = bt, a = x_[size_t(s)], b = x_[size_t(t)];
+            diff += changed(s, b) - changed(s, a) + changed(t, a) - changed(t, b);
+            if (hybrid && s / spn_ != t / spn_) {
+                if (s / spn_ == home_of(a)) --home_cnt_[size_t(a)];
+                if (t / spn_ == home_of(a)) ++home_cnt_[size_t(a)];
+                if (t / spn_ == home_of(b)) --home_cnt_[size_t(b)];
+                if (s / spn_ == home_of(b)) ++home_cnt_[size_t(b)];
+            }
+            unlink(s, a);
+            unlink(t, b);
+            x_[size_t(s)] = b;
+            x_[size_t(t)] = a;
+            link(s, b);
+            link(t, a);
+            recompute(s / spg_);
+            recompute(t / spg_);
+        }
+    }
+    std::copy(x_.begin(), x_.end(), out);
+    return diff;
+}
+
+void Incremental::place(const LayerInput& in, LayerOutput out) {
+    const Topology& t = in.topology;
+    E_ = int32_t(in.experts);
+    R_ = int32_t(t.replicas);
+    G_ = int32_t(t.gpus);
+    policy_ = in.policy;
+    const bool nodes_matter = (policy_ == Policy::hierarchical || policy_ == Policy::hybrid) && t.nodes > 1;
+    N_ = nodes_matter ? int32_t(t.nodes) : 1;
+    groups_ = nodes_matter ? int32_t(t.groups) : 1;
+    group_size_ = E_ / groups_;
+    spg_ = R_ / G_;
+    spn_ = R_ / N_;
+    gpn_ = G_ / N_;
+    w_ = in.weight;
+
+    fresh_.resize(size_t(R_));
+    inner_->place(in, {fresh_.data()});
+    if (!in.previous) {
+        std::copy(fresh_.begin(), fresh_.end(), out.phy2log);
+        return;
+    }
+    const int32_t* prev = in.previous;
+    const Options& o = in.options;
+    const int64_t budget = o.max_moves >= 0 ? o.max_moves : std::numeric_limits<int64_t>::max() / 4;
+    // With only a move budget, spend it on balance; otherwise keep slots within the tolerance.
+    const double tol = o.tolerance >= 0 ? o.tolerance : (o.max_moves >= 0 ? 0.0 : default_tolerance);
+    double fresh_rep = 0;
+    const double fresh_max = max_gpu_load(w_, fresh_.data(), &fresh_rep);
+    const double target = fresh_max * (1 + tol);
+    const double rep_target = fresh_rep * (1 + rep_tolerance(tol));
+
+    relabelled_.resize(size_t(R_));
+    relabel(fresh_.data(), prev, relabelled_.data());
+    int64_t moves_f = 0;
+    for (int32_t s = 0; s < R_; ++s) moves_f += relabelled_[size_t(s)] != prev[s];
+    const bool fresh_ok = moves_f <= budget;
+
+    const bool can_repair = policy_holds(prev);
+    bool repair_meets = false;
+    int64_t moves_r = 0;
+    if (can_repair) {
+        repaired_.resize(size_t(R_));
+        moves_r = repair(prev, repaired_.data(), target, rep_target, budget);
+        double rep = 0;
+        const double gpu = max_gpu_load(w_, repaired_.data(), &rep);
+        repair_meets = gpu <= target * (1 + 1e-12) && rep <= rep_target * (1 + 1e-12);
+    }
+    const int32_t* chosen = nullptr;
+    if (can_repair && repair_meets && (!fresh_ok || moves_r <= moves_f)) chosen = repaired_.data();
+    else if (fresh_ok) chosen = relabelled_.data();
+    else if (can_repair) chosen = repaired_.data();
+    else
+        throw InvalidInput("the previous placement breaks the " + policy_name(policy_) +
+                           " policy and a new one needs " + std::to_string(moves_f) +
+                           " moved slots in a layer, more than max_moves (" + std::to_string(o.max_moves) + ")");
+    for (IncrementalStats* st : {&stats_, &incremental_totals()}) {
+        ++st->layers;
+        if (chosen == repaired_.data()) ++st->repaired, st->repaired_moves += moves_r;
+        else ++st->fresh, st->fresh_moves += moves_f, st->repair_failed_moves += moves_r;
+    }
+    std::copy(chosen, chosen + R_, out.phy2log);
+}
+
+}  // namespace eplb::detail

@@ -1,0 +1,77 @@
+#pragma once
+// Migration-aware rebalancing (issue 8): given the placement in service, keep experts in their
+// slots wherever that costs little balance.
+//
+// Per layer, two candidates:
+//  - fresh: the wrapped algorithm's placement for the new loads, relabelled to the previous one
+//    (nodes, then GPUs inside nodes, matched by an assignment that maximises the slots whose expert
+//    stays; then slots inside each GPU), which leaves every GPU load unchanged;
+//  - repair: the previous placement with the new loads, improved greedily by single slot changes
+//    (a slot takes another expert: replica counts change) and swaps of two slots, each step the one
+//    that lowers the busiest GPU most per moved slot, within the policy (hierarchical: groups stay
+//    on their node; hybrid: every expert keeps a replica on its group's home node), never putting
+//    two replicas of an expert on one GPU, until the busiest GPU is within the tolerance of the
+//    fresh placement's, the move budget is spent or no move helps.
+// The output is the candidate with fewer moved slots among those within the tolerance (else the
+// better balanced one), never more moved slots than the budget.
+#include <memory>
+#include <vector>
+
+#include "algorithm.hpp"
+
+namespace eplb::detail {
+
+// Default tolerance: the busiest GPU may be this fraction above the fresh placement's.
+constexpr double default_tolerance = 0.005;
+// The heaviest replica may be this much heavier than the fresh placement's (given the GPU tolerance).
+inline double rep_tolerance(double tol) { return 20 * tol; }
+
+// What the last layers chose; for benchmarks and tests.
+struct IncrementalStats {
+    int64_t layers = 0, repaired = 0, fresh = 0, repaired_moves = 0, fresh_moves = 0, repair_failed_moves = 0;
+};
+// Totals over all calls in this process (not thread-safe; for the timeline benchmark).
+IncrementalStats& incremental_totals();
+
+class Incremental : public Algorithm {
+public:
+    explicit Incremental(std::unique_ptr<Algorithm> inner) : inner_(std::move(inner)) {}
+    void place(const LayerInput& in, LayerOutput out) override;
+    bool supports(Policy p) const override { return inner_->supports(p); }
+    const IncrementalStats& stats() const { return stats_; }
+
+private:
+    // Max GPU load of `row` under the loads `w`.
+    double max_gpu_load(const double* w, const int32_t* row, double* max_replica = nullptr);
+    // Writes `fresh` relabelled to keep as many slots of `prev` as possible into `out`.
+    void relabel(const int32_t* fresh, const int32_t* prev, int32_t* out);
+    // True if `prev` satisfies the policy; fills group_node_ (hierarchical: the node of each group;
+    // hybrid: each group's home node).
+    bool policy_holds(const int32_t* prev);
+    // Greedy repair of `prev` into `out`; returns its moved slots.
+    int64_t repair(const int32_t* prev, int32_t* out, double target, double rep_target, int64_t budget);
+
+    std::unique_ptr<Algorithm> inner_;
+    IncrementalStats stats_;
+
+    // Per-layer context.
+    const double* w_ = nullptr;
+    int32_t E_ = 0, R_ = 0, G_ = 0, N_ = 0, spg_ = 0, spn_ = 0, gpn_ = 0, group_size_ = 1, groups_ = 1;
+    Policy policy_ = Policy::global;
+
+    std::vector<int32_t> fresh_, relabelled_, repaired_;
+    std::vector<double> gpu_load_;
+    // Relabelling buffers.
+    std::vector<int32_t> count_, unit_map_, assign_, tmp_;
+    std::vector<int64_t> weight_;
+    // Repair state.
+    std::vector<int32_t> x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
+    std::vector<double> load_, delta_;
+    std::vector<char> is_touched_;
+};
+
+// Maximum-weight perfect assignment on an n x n matrix of non-negative integers (row-major):
+// assign[i] = column of row i. Exact (Hungarian) for n <= 128, greedy above. Deterministic.
+void max_weight_assignment(const std::vector<int64_t>& weight, int32_t n, std::vector<int32_t>& assign);
+
+}  // namespace eplb::detail
