@@ -180,7 +180,14 @@ async function main() {
     for (const [alg, v] of await tableValues(page, 'balancednessGpu')) {
       check(close(Number(v), expReadme.runs[alg].ev.balancednessGpu, 6e-5), `readme.json: ${alg} balancedness = evaluate`, `${v} vs ${expReadme.runs[alg].ev.balancednessGpu.toFixed(6)}`);
     }
+    // Back to the DeepSeek-V3 topology and a bundled file (fields apply when they lose focus).
     for (const [k, v] of Object.entries(TOPOLOGY)) await page.fill(`#${k}`, String(v));
+    await page.selectOption('#dataset', FILE);
+    await page.waitForFunction((f) => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes(f) &&
+      document.getElementById('gpus').value === '32', FILE, { timeout: 30000 });
+    await page.waitForTimeout(300);
+    await page.waitForFunction(() => document.body.dataset.busy === '0');
+    check(!(await page.isVisible('#error')), 'topology edits and a bundled file give a clean state', (await page.textContent('#error')).slice(0, 100));
 
     // 5. Malformed files: a clear message on the page, the page stays responsive.
     const bad = [
@@ -191,7 +198,7 @@ async function main() {
     ];
     for (const [name, text] of bad) {
       await page.setInputFiles('#file', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
-      await page.waitForSelector('#error:not([hidden])', { timeout: 15000 });
+      await page.waitForFunction((n) => !document.getElementById('error').hidden && document.getElementById('error').textContent.includes(n), name, { timeout: 15000 });
       const msg = (await page.textContent('#error')).trim();
       check(msg.includes(name) && msg.length > name.length + 25, `malformed ${name}: message shown`, msg.replace(/\s+/g, ' ').slice(0, 160));
       const t0 = Date.now();

@@ -5,7 +5,7 @@ import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, ren
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { result: null, topology: null, alg: 0, layer: 0, custom: null };
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false };
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
 
 function showError(title, detail) {
@@ -74,6 +74,17 @@ async function run() {
   }
 }
 
+// Several triggers in a row (a field's change, then the form's submit) make one run.
+let runTimer = null;
+function scheduleRun() {
+  clearTimeout(runTimer);
+  runTimer = setTimeout(run, 30);
+}
+
+function rerun() {
+  if (state.ready) scheduleRun();
+}
+
 function render() {
   renderSummary(state.result, state.topology);
   renderBalancedness(state.result, state.layer);
@@ -113,17 +124,21 @@ async function loadFile(file) {
     } else {
       $('fileNote').textContent = '';
     }
-    run();
+    scheduleRun();
   } catch (err) {
     showError(`Could not open “${file.name}”: `, err.message);
   }
 }
 
 function wire() {
-  $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
+  $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
   $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
-  $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; run(); });
+  $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
+  // Settings apply at once (a field commits on Enter or when it loses focus).
+  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'dropDense']) $(id).addEventListener('change', rerun);
+  $('algorithms').addEventListener('change', rerun);
+  $('zoomBal').addEventListener('change', () => state.result && renderBalancedness(state.result, state.layer));
   wireFileInput(loadFile);
   $('detailAlg').addEventListener('change', (ev) => { state.alg = Number(ev.target.value); fillDetailSelects(state.result, state.alg, state.layer); renderDetailViews(); });
   $('detailLayer').addEventListener('change', (ev) => selectLayer(Number(ev.target.value)));
@@ -156,6 +171,7 @@ async function start() {
   const algos = await client.ready();
   fillAlgorithms(algos);
   $('run').disabled = false;
+  state.ready = true;
   run();
 }
 

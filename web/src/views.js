@@ -35,6 +35,7 @@ export function renderSummary(result, topology) {
 export function renderBalancedness(result, selectedLayer) {
   const { input, runs } = result;
   $('balPlot').innerHTML = balancednessSvg({
+    zoom: $('zoomBal').checked,
     layerLabels: input.keptLayers,
     series: runs.map((r) => ({ name: r.algorithm, values: r.evaluation.layerBalancednessGpu, overall: r.evaluation.balancednessGpu })),
     bound: runs[0].evaluation.layerUpperBound,

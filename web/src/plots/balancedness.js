@@ -12,8 +12,9 @@ import { fmtRatio } from '../format.js';
  * @param {number} [o.width] @param {number} [o.height] @param {string} [o.title]
  * @param {number} [o.selectedLayer] index into layerLabels to highlight
  * @param {string} [o.background] fill behind the plot (for standalone files)
+ * @param {boolean} [o.zoom] start the y axis near the lowest value instead of at 0
  */
-export function balancednessSvg({ layerLabels, series, bound, width = 1100, height = 380, title, selectedLayer = -1, background }) {
+export function balancednessSvg({ layerLabels, series, bound, width = 1100, height = 380, title, selectedLayer = -1, background, zoom = false }) {
   const L = layerLabels.length;
   const m = { left: 64, right: 16, top: 0, bottom: 46 };
   const x0 = m.left, x1 = width - m.right;
@@ -32,13 +33,21 @@ export function balancednessSvg({ layerLabels, series, bound, width = 1100, heig
   m.top = legendTop + rows.length * 18 + 6;
   height += rows.length * 18 - 18;
   const yTop = m.top, yBot = height - m.bottom;
-  const y = scale(0, 1, yBot, yTop);
+  let lo = 0;
+  if (zoom) {
+    let min = 1;
+    for (const ser of series) for (let l = 0; l < L; l++) min = Math.min(min, ser.values[l]);
+    lo = Math.max(0, Math.floor(min * 20 - 1) / 20);
+  }
+  const y = scale(lo, 1, yBot, yTop);
   const slot = (x1 - x0) / Math.max(1, L);
   const pad = slot > 6 ? Math.min(slot * 0.2, 6) : 0;
   const bw = (slot - pad) / Math.max(1, series.length);
   let s = background ? rect(0, 0, width, height, { fill: background }) : '';
   if (title) s += text(x0, 20, title, { 'font-size': 15, 'font-weight': 700, fill: '#111' });
-  s += yAxis({ y, ticks: ticks(0, 1, 5), x0, x1, label: 'balancedness (mean ÷ max GPU load)', format: (v) => v.toFixed(1) });
+  const tv = ticks(lo, 1, 5);
+  const digits = tv.length > 1 && tv[1] - tv[0] < 0.1 - 1e-9 ? 2 : 1;
+  s += yAxis({ y, ticks: tv, x0, x1, label: lo > 0 ? 'balancedness (axis from ' + lo.toFixed(2) + ')' : 'balancedness (mean ÷ max GPU load)', format: (v) => v.toFixed(digits) });
   if (selectedLayer >= 0 && selectedLayer < L) {
     s += rect(x0 + selectedLayer * slot, yTop, slot, yBot - yTop, { fill: '#fff3c4', class: 'sel-layer' });
   }

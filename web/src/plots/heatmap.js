@@ -24,7 +24,7 @@ export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layer
   }
   maxRatio = Math.max(1.25, Math.ceil(hottest.ratio * 4) / 4);
   const cssW = canvas.clientWidth || 1000;
-  const cellH = Math.max(2, Math.min(9, 460 / L));
+  const cellH = Math.max(1, Math.min(9, 460 / L));
   const cssH = Math.round(M.top + M.bottom + cellH * L);
   const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
   canvas.style.height = cssH + 'px';
