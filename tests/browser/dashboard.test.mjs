@@ -20,7 +20,7 @@ let failures = 0, passes = 0;
 function check(ok, what, detail = '') {
   if (ok) passes++;
   else failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${String(detail).replace(/\s+/g, ' ')}` : ''}`);
 }
 const close = (a, b, tol) => Math.abs(a - b) <= tol;
 
@@ -166,6 +166,11 @@ async function main() {
     const ok = doc.phy2log.length === L && doc.phy2log[0].length === R && doc.logcnt[0].length === E && doc.log2phy[0].length === E &&
       doc.num_replicas === R && doc.num_gpus === G && doc.phy2log.flat().every((e, i) => e === exp.runs[algorithms[1]].p.phy2log[i]);
     check(ok, 'placement download: SPEC keys, topology, phy2log as computed in Node', dl.suggestedFilename());
+    const [dlm] = await Promise.all([page.waitForEvent('download'), page.click('#dlMeasures')]);
+    const measures = JSON.parse(fs.readFileSync(await dlm.path(), 'utf8'));
+    const mOk = measures.results.length === algorithms.length && measures.results.every((r) =>
+      close(r.balancednessGpu, exp.runs[r.algorithm].ev.balancednessGpu, 1e-12) && r.perLayer.layerBalancednessGpu.length === L && r.gpuLoads.length === L);
+    check(mOk, 'measures download: every algorithm, per-layer figures, equal to evaluate', dlm.suggestedFilename());
 
     // 4. A file of another format that carries its own topology (the reference README example).
     const readmeText = fs.readFileSync(path.join(root, 'tests', 'data', 'golden', 'readme.json'), 'utf8');
@@ -182,6 +187,7 @@ async function main() {
     }
     // Back to the DeepSeek-V3 topology and a bundled file (fields apply when they lose focus).
     for (const [k, v] of Object.entries(TOPOLOGY)) await page.fill(`#${k}`, String(v));
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
     await page.selectOption('#dataset', FILE);
     await page.waitForFunction((f) => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes(f) &&
       document.getElementById('gpus').value === '32', FILE, { timeout: 30000 });
