@@ -22,7 +22,8 @@ export function inputSummary(result, topology) {
   const dropped = input.keptLayers.length && input.fileLayers ? input.fileLayers - input.layers : null;
   const first = input.keptLayers[0], last = input.keptLayers[input.keptLayers.length - 1];
   const span = input.layers > 1 ? ` (model layers ${first}–${last})` : '';
-  return `<strong>${esc(input.name)}</strong> · format <code>${esc(input.format)}</code> · ${input.layers} MoE layers${span} × ${input.experts} experts` +
+  const steps = input.format === 'load_history' && input.historySteps ? ` (${input.historySteps} steps summed)` : '';
+  return `<strong>${esc(input.name)}</strong> · format <code>${esc(input.format)}</code>${steps} · ${input.layers} MoE layers${span} × ${input.experts} experts` +
     `${dropped ? ` · ${dropped} all-zero layers skipped` : ''} · ${topology.replicas} replicas on ${topology.gpus} GPUs in ${topology.nodes} nodes, ${topology.groups} expert groups` +
     ` · loads in tokens routed per expert`;
 }

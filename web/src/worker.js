@@ -43,7 +43,7 @@ async function run({ id, source, topology, algorithms, dropDense }) {
     if (!w.layers) throw new Error('the file has no layers with load');
     stage = 'rebalance';
     const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }));
-    const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, data: w.data };
+    const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: w.data };
     self.postMessage({ type: 'result', id, input, runs });
   } catch (err) {
     self.postMessage({ type: 'error', id, stage, message: message(err) });
