@@ -47,7 +47,9 @@ function ensurePackageBuilt(entry) {
 export async function build({ quiet = false } = {}) {
   const entry = packageEntry();
   ensurePackageBuilt(entry);
-  fs.rmSync(outdir, { recursive: true, force: true });
+  // Start clean, but keep the browser test's screenshots.
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const f of fs.readdirSync(outdir)) if (f !== 'screenshots') fs.rmSync(path.join(outdir, f), { recursive: true, force: true });
   fs.mkdirSync(path.join(outdir, 'data'), { recursive: true });
   await esbuild({
     entryPoints: [path.join(here, 'src', 'main.js'), path.join(here, 'src', 'worker.js')],

@@ -1,7 +1,7 @@
 // Real-browser test of the dashboard: headless Debian Chromium driven by playwright-core.
 // Serves the built page, runs placements, and checks that the table and the plots show the
 // figures `evaluate` gives in Node for the same input; uploads malformed files and a large
-// input; saves screenshots under web/build/. Exits non-zero on any failure.
+// input; saves screenshots under web/build/screenshots/. Exits non-zero on any failure.
 //   node tests/browser/dashboard.test.mjs        (CHROMIUM=/path overrides /usr/bin/chromium)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shots = path.join(root, 'web', 'build');
+const shots = path.join(root, 'web', 'build', 'screenshots');
 const dataDir = path.join(root, 'data', 'deepseek-v3-sglang');
 const TOPOLOGY = { replicas: 288, groups: 8, nodes: 4, gpus: 32 };
 const FILE = 'prefill_in512.json';

@@ -155,7 +155,7 @@ function wire() {
   });
   $('dlMeasures').addEventListener('click', () => saveJson(`${stem(state.result.input.name)}.measures.json`, measuresDocument(state.result, state.topology)));
   let resizeTimer;
-  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => state.result && renderHeatmap(state.result, state.topology, state.alg, state.layer, selectLayer), 150); });
+  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => state.result && render(), 150); });
 }
 
 async function start() {

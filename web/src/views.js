@@ -9,6 +9,8 @@ import { fmtLoad } from './format.js';
 import { esc } from './plots/svg.js';
 
 const $ = (id) => document.getElementById(id);
+// Plots are drawn at the width they are shown at, so their text keeps its size.
+const widthOf = (id) => Math.max(640, Math.round($(id).clientWidth || 1100));
 
 export function worstLayer(run) {
   const v = run.evaluation.layerBalancednessGpu;
@@ -36,6 +38,7 @@ export function renderSummary(result, topology) {
 export function renderBalancedness(result, selectedLayer) {
   const { input, runs } = result;
   $('balPlot').innerHTML = balancednessSvg({
+    width: widthOf('balPlot'),
     zoom: $('zoomBal').checked,
     layerLabels: input.keptLayers,
     series: runs.map((r) => ({ name: r.algorithm, values: r.evaluation.layerBalancednessGpu, overall: r.evaluation.balancednessGpu })),
@@ -61,7 +64,7 @@ export function renderDetail(result, topology, algIndex, layer) {
   const bound = ev.layerUpperBound[layer] > 0 ? sum / G / ev.layerUpperBound[layer] : undefined;
   const modelLayer = input.keptLayers[layer];
   $('gpuPlot').innerHTML = gpuBarsSvg({
-    loads, nodes: topology.nodes, bound, color: seriesColor(algIndex),
+    loads, nodes: topology.nodes, bound, color: seriesColor(algIndex), width: widthOf('gpuPlot'),
     title: `GPU load in layer ${modelLayer} · ${run.algorithm} · balancedness ${ev.layerBalancednessGpu[layer].toFixed(4)}`,
   });
   const p = run.placement;
@@ -70,7 +73,7 @@ export function renderDetail(result, topology, algIndex, layer) {
     phy2log: p.phy2log.subarray(layer * R, (layer + 1) * R),
     logcnt: p.logcnt.subarray(layer * E, (layer + 1) * E),
     weights: input.data.subarray(layer * E, (layer + 1) * E),
-    gpus: G, nodes: topology.nodes, groups: topology.groups,
+    gpus: G, nodes: topology.nodes, groups: topology.groups, width: Math.max(900, widthOf('replicaPlot')),
   });
 }
 

@@ -62,16 +62,23 @@ export function replicaMapSvg({ phy2log, logcnt, weights, gpus: G, nodes, groups
   if (spg <= 40) for (let r = 0; r < spg; r++) s += text(m.left - 6, m.top + (r + 0.5) * cellH + 4, r, { 'text-anchor': 'end', fill: '#4a5260', 'font-size': 11 });
   const mid = m.top + (cellH * spg) / 2;
   s += text(16, mid, 'slot on GPU', { transform: `rotate(-90 16 ${mid})`, 'text-anchor': 'middle', fill: '#222', 'font-weight': 600 });
-  // Legend.
+  // Legend, laid out left to right.
   const ly = height - 12;
   let lx = m.left;
   for (let i = 0; i <= 20; i++) s += rect(lx + i * 6, ly - 10, 6, 12, { fill: ramp(i / 20) });
-  s += text(lx + 130, ly, `slot load ÷ mean slot load, 0 to ${maxRatio.toFixed(2)}×`, { fill: '#222' });
-  lx += 430;
-  s += rect(lx, ly - 10, 14, 12, { fill: 'none', stroke: '#e53935', 'stroke-width': 2 });
-  s += text(lx + 20, ly, `the ${hotRank.size} hottest experts (by load in this layer)`, { fill: '#222' });
-  lx += 320;
-  s += rect(lx, ly - 10, 14, 12, { fill: 'none', stroke: '#111', 'stroke-width': 2 });
-  s += text(lx + 20, ly, 'node', { fill: '#222' });
+  const items = [
+    [`slot load ÷ mean slot load, 0 to ${maxRatio.toFixed(2)}×`, null],
+    [`the ${hotRank.size} hottest experts (by load in this layer)`, '#e53935'],
+    ['node', '#111'],
+  ];
+  lx += 132;
+  for (const [label, stroke] of items) {
+    if (stroke) {
+      s += rect(lx, ly - 10, 14, 12, { fill: 'none', stroke, 'stroke-width': 2 });
+      lx += 20;
+    }
+    s += text(lx, ly, label, { fill: '#222' });
+    lx += label.length * 6.4 + 28;
+  }
   return svgDoc(width, height, s, { class: 'plot plot-replica-map', role: 'img', 'aria-label': esc(title || 'replica map') });
 }
