@@ -47,3 +47,13 @@ function convert(name, type, value) {
   if (type === 'int' && !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got '${value}'`);
   return n;
 }
+
+/** Runs fn; an EplbError from it gets `context: ` in front of its message. */
+export function about(context, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e?.name === 'EplbError' && !e.message.startsWith(context)) e.message = `${context}: ${e.message}`;
+    throw e;
+  }
+}

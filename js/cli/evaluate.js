@@ -1,5 +1,5 @@
 // eplb evaluate: the SPEC section 4 measures of a placement file on a load file.
-import { parseArgs, UsageError } from './args.js';
+import { about, parseArgs, UsageError } from './args.js';
 import { EVALUATE } from './help.js';
 import { readText, writeOutput } from './io.js';
 import { statsJSON } from './stats.js';
@@ -27,7 +27,7 @@ export function evaluateCommand(eplb, argv) {
   const w = eplb.readLoads(readText(positionals[0], 'load file'), { dropDense: !!flags['drop-dense'] });
   const topo = { gpus: flags.gpus, nodes: flags.nodes, groups: flags.groups };
   const read = (file, what) =>
-    keepLayers(eplb.placementFromJSON(readText(file, what), { ...topo, experts: w.experts }), w);
+    about(`${what} ${file}`, () => keepLayers(eplb.placementFromJSON(readText(file, what), { ...topo, experts: w.experts }), w));
   const p = read(flags.placement, 'placement');
   const previous = flags.previous ? read(flags.previous, 'previous placement') : undefined;
   const ev = eplb.evaluate(p, w, { ...topo, previous });

@@ -1,6 +1,6 @@
 // eplb rebalance: a load file in, a placement (SPEC section 2 JSON or SGLang's init file) out.
 import { nest, placementToJSON } from '../placement-json.js';
-import { parseArgs, UsageError } from './args.js';
+import { about, parseArgs, UsageError } from './args.js';
 import { REBALANCE } from './help.js';
 import { readText, writeOutput } from './io.js';
 import { statsJSON } from './stats.js';
@@ -28,8 +28,8 @@ export function rebalanceCommand(eplb, argv) {
       throw new UsageError(`--${key} is required (the input file does not record it)`);
   }
   const previous = flags.previous
-    ? eplb.placementFromJSON(readText(flags.previous, 'previous placement'),
-      { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: w.experts })
+    ? about(`previous placement ${flags.previous}`, () => eplb.placementFromJSON(readText(flags.previous, 'previous placement'),
+      { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: w.experts }))
     : undefined;
   const p = eplb.rebalance(w, {
     ...topo, algorithm: flags.algorithm, policy: flags.policy, previous,

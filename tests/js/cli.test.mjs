@@ -1,0 +1,158 @@
+// The eplb CLI, spawned as a user runs it: success paths and mistakes (exit 2, one line).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { goldenDir, realDir, root, readJSON, slotSets } from './helpers.mjs';
+
+const cli = path.join(root, 'js', 'cli.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'eplb-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (...args) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const file = (name, content) => {
+  const f = path.join(dir, name);
+  writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
+  return f;
+};
+const v3 = ['--replicas', '288', '--groups', '8', '--nodes', '4', '--gpus', '32'];
+
+test('--help documents every command and flag', () => {
+  const main = run('--help');
+  assert.equal(main.status, 0);
+  for (const word of ['rebalance', 'evaluate', 'algorithms']) assert.match(main.stdout, new RegExp(word));
+  const reb = run('rebalance', '--help');
+  assert.equal(reb.status, 0);
+  for (const flag of ['replicas', 'groups', 'nodes', 'gpus', 'algorithm', 'policy', 'previous', 'max-moves', 'tolerance', 'drop-dense', 'stats', 'format', 'output'])
+    assert.match(reb.stdout, new RegExp(`--${flag}\\b`), flag);
+  const ev = run('evaluate', '--help');
+  for (const flag of ['placement', 'gpus', 'nodes', 'groups', 'previous', 'output']) assert.match(ev.stdout, new RegExp(`--${flag}\\b`), flag);
+});
+
+test('algorithms lists the algorithms', () => {
+  const r = run('algorithms', '--json');
+  assert.equal(r.status, 0);
+  assert.ok(JSON.parse(r.stdout).includes('deepseek'));
+  assert.match(run('algorithms').stdout, /^default$/m);
+});
+
+test('rebalance reproduces golden cases; topology keys in the file stand in for flags', () => {
+  for (const name of ['readme.json', 'case03.json', 'case17.json']) {
+    const g = readJSON(goldenDir + name);
+    const r = run('rebalance', goldenDir + name, '--algorithm', 'deepseek');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.phy2log, g.phy2log);
+    assert.deepEqual(out.logcnt, g.logcnt);
+    assert.deepEqual(slotSets(out.log2phy), slotSets(g.log2phy));
+    assert.deepEqual([out.num_replicas, out.num_groups, out.num_nodes, out.num_gpus], [g.num_replicas, g.num_groups, g.num_nodes, g.num_gpus]);
+    assert.equal(out.algorithm, 'deepseek');
+  }
+});
+
+test('an SGLang dump in, an SGLang init file out (every layer), and --stats', () => {
+  const out = path.join(dir, 'sglang.json');
+  const r = run('rebalance', realDir + 'prefill_in2048.json', ...v3, '--format', 'sglang', '--stats', '--output', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  const s = readJSON(out);
+  assert.equal(s.physical_to_logical_map.length, 61);
+  for (const row of s.physical_to_logical_map) assert.equal(new Set(row).size, 256);
+  assert.ok(s.stats.balancedness_gpu > 0.5 && s.stats.balancedness_gpu <= 1);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), []);
+});
+
+test('--drop-dense places the 58 MoE layers and says which they are', () => {
+  const r = run('rebalance', realDir + 'decode_in1800out100.json', ...v3, '--drop-dense', '--stats');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.phy2log.length, 58);
+  assert.equal(out.kept_layers[0], 3);
+  assert.equal(out.stats.layer_balancedness_gpu.length, 58);
+  assert.equal(out.stats.gpu_loads[0].length, 32);
+});
+
+test('evaluate reads a placement file back; flags override its topology; --previous counts moves', () => {
+  const p = path.join(dir, 'p.json');
+  assert.equal(run('rebalance', realDir + 'prefill_in4096.json', ...v3, '--drop-dense', '--output', p).status, 0);
+  const q = path.join(dir, 'q.json');
+  assert.equal(run('rebalance', realDir + 'prefill_in512.json', ...v3, '--drop-dense', '--output', q).status, 0);
+  const r = run('evaluate', '--placement', p, realDir + 'decode_in500out1500.json', '--drop-dense', '--previous', q);
+  assert.equal(r.status, 0, r.stderr);
+  const ev = JSON.parse(r.stdout);
+  for (const k of ['balancedness_gpu', 'balancedness_replica', 'upper_bound', 'gap_to_bound', 'home_node_fraction', 'moved_slots'])
+    assert.equal(typeof ev[k], 'number', k);
+  assert.equal(ev.layer_balancedness_gpu.length, 58);
+  assert.equal(ev.num_gpus, 32);
+  const before = readJSON(q).phy2log.flat();
+  const moved = readJSON(p).phy2log.flat().filter((e, i) => e !== before[i]).length;
+  assert.equal(ev.moved_slots, moved);
+  // The same placement on all 61 layers of the file (the dense ones included) scores the same.
+  const wide = run('evaluate', '--placement', p, realDir + 'decode_in500out1500.json', '--drop-dense', '--gpus', '8', '--nodes', '2');
+  assert.equal(wide.status, 0, wide.stderr);
+  assert.equal(JSON.parse(wide.stdout).gpu_loads[0].length, 8);
+});
+
+test('evaluate scores an SGLang placement file', () => {
+  const out = path.join(dir, 'init.json');
+  assert.equal(run('rebalance', realDir + 'prefill_in1024.json', ...v3, '--format', 'sglang', '--output', out).status, 0);
+  const r = run('evaluate', '--placement', out, realDir + 'prefill_in1024.json', '--gpus', '32', '--nodes', '4', '--groups', '8', '--drop-dense');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).home_node_fraction, 1);
+});
+
+test('mistakes: exit 2, one line on stderr naming the problem, no output file', () => {
+  const ok = file('ok.json', [[1, 2, 3, 4], [4, 3, 2, 1]]);
+  const topo = ['--replicas', '4', '--groups', '1', '--nodes', '1', '--gpus', '2'];
+  const cases = [
+    [['rebalance', file('bad.json', '{"weight": [[1,2,'), ...topo], /JSON|pars/i],
+    [['rebalance', file('empty.json', ''), ...topo], /JSON|pars|empty/i],
+    [['rebalance', file('ragged.json', [[1, 2, 3, 4], [1, 2]]), ...topo], /ragged/],
+    [['rebalance', file('neg.json', [[1, -2, 3, 4]]), ...topo], /negative/],
+    [['rebalance', file('nan.json', '[[1, NaN, 3, 4]]'), ...topo], /JSON|pars/i],
+    [['rebalance', file('huge.json', '[[1, 1e400, 3, 4]]'), ...topo], /./],
+    [['rebalance', ok, '--replicas', '3', '--gpus', '1'], /replicas/],
+    [['rebalance', ok, '--replicas', '6', '--gpus', '4'], /divisible/],
+    [['rebalance', ok, ...topo.slice(0, 6), '--gpus', '0'], /gpus/],
+    [['rebalance', ok, ...topo.slice(0, 6), '--gpus', '1.5'], /gpus/],
+    [['rebalance', ok, ...topo, '--algorithm', 'nosuch'], /nosuch/],
+    [['rebalance', ok, ...topo, '--frobnicate'], /frobnicate/],
+    [['rebalance', ok, ...topo, '--format', 'xml'], /format/],
+    [['rebalance', ok, '--gpus', '2'], /--replicas/],
+    [['rebalance', ok, ...topo, '--replicas'], /replicas/],
+    [['rebalance', path.join(dir, 'missing.json'), ...topo], /missing\.json.*no such file/],
+    [['rebalance', ok, ...topo, '--previous', file('prev.json', { phy2log: [[0, 1, 2]] })], /previous/],
+    [['rebalance', ok, ...topo, '--format', 'sglang', '--drop-dense'], /drop-dense/],
+    [['rebalance', ...topo], /input file/],
+    [['evaluate', ok, '--gpus', '2'], /--placement/],
+    [['evaluate', '--placement', file('p.json', { phy2log: [[0, 1, 2, 7]] }), ok, '--gpus', '2'], /expert/],
+    [['evaluate', '--placement', file('p2.json', { phy2log: [[0, 1, 2, 3], [0, 1, 2, 3]], logcnt: [[2, 0, 1, 1], [1, 1, 1, 1]] }), ok, '--gpus', '2'], /logcnt/],
+    [['frobnicate'], /unknown command/],
+    [[], /no command/],
+  ];
+  for (const [args, pattern] of cases) {
+    const out = path.join(dir, 'out.json');
+    const r = args.length ? run(...args, '--output', out) : run();
+    const what = args.join(' ');
+    assert.equal(r.status, 2, `${what}: exit ${r.status} ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, pattern, what);
+    assert.doesNotMatch(r.stderr, /\n\s+at |RuntimeError|Aborted/, what);
+    assert.equal(existsSync(out), false, `${what}: output file written`);
+  }
+});
+
+test('an existing output file is replaced whole, never left half-written', () => {
+  const out = file('keep.json', 'old');
+  const bad = run('rebalance', goldenDir + 'readme.json', '--replicas', '15', '--output', out);
+  assert.equal(bad.status, 2);
+  assert.equal(readFileSync(out, 'utf8'), 'old');
+  const good = run('rebalance', goldenDir + 'readme.json', '--output', out);
+  assert.equal(good.status, 0, good.stderr);
+  assert.equal(readJSON(out).num_replicas, 16);
+  const unwritable = run('rebalance', goldenDir + 'readme.json', '--output', path.join(dir, 'no', 'such', 'dir.json'));
+  assert.equal(unwritable.status, 2);
+  assert.match(unwritable.stderr, /cannot write/);
+});

@@ -1,0 +1,29 @@
+// placementToJSON / placementFromJSON: the SPEC section 2 object round-trips exactly.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { eplb, realLoads, slotSets } from './helpers.mjs';
+
+test('a placement survives JSON text and back', () => {
+  const p = eplb.rebalance(realLoads('prefill_in1024.json'), { replicas: 288, groups: 8, nodes: 4, gpus: 32 });
+  const json = eplb.placementToJSON(p);
+  assert.equal(json.phy2log.length, 58);
+  assert.equal(json.phy2log[0].length, 288);
+  assert.equal(json.log2phy[0][0].length, p.maxReplicas);
+  assert.deepEqual([json.num_replicas, json.num_groups, json.num_nodes, json.num_gpus], [288, 8, 4, 32]);
+  const back = eplb.placementFromJSON(JSON.stringify(json));
+  for (const k of ['phy2log', 'log2phy', 'logcnt']) assert.deepEqual(back[k], p[k], k);
+  for (const k of ['layers', 'experts', 'replicas', 'gpus', 'nodes', 'groups', 'maxReplicas', 'algorithm']) assert.equal(back[k], p[k], k);
+});
+
+test('log2phy rows in another order (as the reference writes them) are accepted', () => {
+  const p = eplb.rebalance([[9, 1, 1, 1]], { replicas: 8, gpus: 2 });
+  const json = eplb.placementToJSON(p);
+  const shuffled = { ...json, log2phy: json.log2phy.map((l) => l.map((row) => [...row].reverse())) };
+  const back = eplb.placementFromJSON(shuffled);
+  assert.deepEqual(slotSets(eplb.placementToJSON(back).log2phy), slotSets(json.log2phy));
+  assert.ok(eplb.evaluate(shuffled, [[9, 1, 1, 1]]).balancednessGpu > 0);
+});
+
+test('placementToJSON refuses what is not a placement', () => {
+  assert.throws(() => eplb.placementToJSON({ phy2log: [[0]] }), /placement/);
+});
