@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "algorithm.hpp"
+#include "balanced.hpp"
 #include "deepseek.hpp"
 
 namespace eplb::detail {
@@ -11,12 +12,25 @@ std::unique_ptr<Algorithm> make() {
     return std::make_unique<T>();
 }
 
+std::unique_ptr<Algorithm> make_balanced() {
+    return std::make_unique<Balanced>(Apportionment::dhondt, true, true);
+}
+std::unique_ptr<Algorithm> make_sainte_lague() {
+    return std::make_unique<Balanced>(Apportionment::sainte_lague, false, false);
+}
+std::unique_ptr<Algorithm> make_hamilton() {
+    return std::make_unique<Balanced>(Apportionment::hamilton, false, false);
+}
+
 }  // namespace
 
 const std::vector<AlgorithmEntry>& algorithm_registry() {
     static const std::vector<AlgorithmEntry> entries = {
-        {"default", "the recommended algorithm (currently deepseek)", &make<DeepSeek>},
+        {"default", "the recommended algorithm (currently balanced)", &make_balanced},
         {"deepseek", "DeepSeek's reference EPLB, reproduced exactly", &make<DeepSeek>},
+        {"balanced", "replica counts chosen jointly with packing, local search over all GPU pairs, no duplicate replicas on a GPU, never worse than deepseek per layer", &make_balanced},
+        {"sainte-lague", "Sainte-Lague replica counts, then balanced's packing and local search", &make_sainte_lague},
+        {"hamilton", "Hamilton (largest remainder) replica counts, then balanced's packing and local search", &make_hamilton},
     };
     return entries;
 }

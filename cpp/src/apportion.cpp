@@ -1,0 +1,102 @@
+#include "apportion.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace eplb::detail {
+
+// Divisor methods with everyone's first seat given: the next slot goes to the largest
+// w / (c + offset). offset 0 is the reference's rule (largest current replica load), 1/2 is
+// Sainte-Laguë (divisors 1, 3, 5, ... once the first seat is counted).
+void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap, double offset, int32_t* count) {
+    for (int32_t e = 0; e < n; ++e) count[e] = 1;
+    if (slots <= n) return;
+    auto below = [](const Entry& a, const Entry& b) {
+        if (a.value != b.value) return a.value < b.value;
+        if (a.count != b.count) return a.count > b.count;
+        return a.expert > b.expert;
+    };
+    heap_.clear();
+    for (int32_t e = 0; e < n; ++e)
+        if (cap > 1) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    std::make_heap(heap_.begin(), heap_.end(), below);
+    for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
+        std::pop_heap(heap_.begin(), heap_.end(), below);
+        Entry& top = heap_.back();
+        const int32_t e = top.expert;
+        ++count[e];
+        if (count[e] >= cap) {
+            heap_.pop_back();
+            continue;
+        }
+        top.count = count[e];
+        top.value = w[e] / (double(count[e]) + offset);
+        std::push_heap(heap_.begin(), heap_.end(), below);
+    }
+}
+
+void Apportioner::apportion(Apportionment rule, const double* w, int32_t n, int32_t slots, int32_t cap,
+                            int32_t* count) {
+    if (rule == Apportionment::dhondt) return divisor(w, n, slots, cap, 0.0, count);
+    if (rule == Apportionment::sainte_lague) return divisor(w, n, slots, cap, 0.5, count);
+    // Hamilton: floors of the quotas (at least one each), then the largest remainders.
+    double total = 0;
+    for (int32_t e = 0; e < n; ++e) total += w[e];
+    if (!(total > 0)) return divisor(w, n, slots, cap, 0.0, count);  // all idle: round-robin
+    quota_.resize(size_t(n));
+    int64_t sum = 0;
+    for (int32_t e = 0; e < n; ++e) {
+        const double q = w[e] * double(slots) / total;
+        quota_[size_t(e)] = q;
+        const double f = std::floor(q);
+        count[e] = int32_t(std::min<double>(double(cap), std::max(1.0, f)));
+        sum += count[e];
+    }
+    auto below = [](const Entry& a, const Entry& b) {
+        if (a.value != b.value) return a.value < b.value;
+        if (a.count != b.count) return a.count > b.count;
+        return a.expert > b.expert;
+    };
+    heap_.clear();
+    if (sum < slots) {
+        // Largest remainder q - c first; an expert may win again with its remainder less one.
+        for (int32_t e = 0; e < n; ++e)
+            if (count[e] < cap) heap_.push_back({quota_[size_t(e)] - double(count[e]), count[e], e});
+        std::make_heap(heap_.begin(), heap_.end(), below);
+        for (; sum < slots && !heap_.empty(); ++sum) {
+            std::pop_heap(heap_.begin(), heap_.end(), below);
+            Entry& top = heap_.back();
+            const int32_t e = top.expert;
+            ++count[e];
+            if (count[e] >= cap) {
+                heap_.pop_back();
+                continue;
+            }
+            top.count = count[e];
+            top.value = quota_[size_t(e)] - double(count[e]);
+            std::push_heap(heap_.begin(), heap_.end(), below);
+        }
+    } else if (sum > slots) {
+        // The minimum of one seat overshot: take back from the most over-represented (smallest
+        // q - c) among experts with two or more.
+        auto above = [&](const Entry& a, const Entry& b) { return below(b, a); };
+        for (int32_t e = 0; e < n; ++e)
+            if (count[e] >= 2) heap_.push_back({quota_[size_t(e)] - double(count[e]), count[e], e});
+        std::make_heap(heap_.begin(), heap_.end(), above);
+        for (; sum > slots && !heap_.empty(); --sum) {
+            std::pop_heap(heap_.begin(), heap_.end(), above);
+            Entry& top = heap_.back();
+            const int32_t e = top.expert;
+            --count[e];
+            if (count[e] < 2) {
+                heap_.pop_back();
+                continue;
+            }
+            top.count = count[e];
+            top.value = quota_[size_t(e)] - double(count[e]);
+            std::push_heap(heap_.begin(), heap_.end(), above);
+        }
+    }
+}
+
+}  // namespace eplb::detail

@@ -1,0 +1,374 @@
+#include "bin_solver.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace eplb::detail {
+
+int32_t BinSolver::occurrences(int32_t e, int32_t bin) const {
+    int32_t k = 0;
+    for (int32_t b : where_[size_t(e)]) k += (b == bin);
+    return k;
+}
+
+// Whether expert e may move into `bin` while slot `leaving` of that bin moves out.
+bool BinSolver::can_take(int32_t e, int32_t bin, int32_t leaving) const {
+    const int32_t occ = occurrences(e, bin) - (slot_[size_t(leaving)] == e);
+    return occ < limit(e);
+}
+
+bool BinSolver::before(int32_t x, int32_t y) const {
+    const double a = rl_[size_t(x)], b = rl_[size_t(y)];
+    return a > b || (a == b && x < y);
+}
+
+// Restores the descending order of bin `bin` after one of its slots changed.
+void BinSolver::resort(int32_t bin) {
+    int32_t* s = slot_.data() + size_t(bin) * size_t(S_);
+    if (S_ > 32) {
+        std::sort(s, s + S_, [this](int32_t x, int32_t y) { return before(x, y); });
+        return;
+    }
+    for (int32_t i = 1; i < S_; ++i) {
+        const int32_t x = s[i];
+        int32_t j = i;
+        for (; j > 0 && before(x, s[j - 1]); --j) s[j] = s[j - 1];
+        s[j] = x;
+    }
+}
+
+void BinSolver::reload(int32_t bin) {
+    double sum = 0;
+    for (int32_t k = bin * S_; k < (bin + 1) * S_; ++k) sum += rl_[size_t(slot_[size_t(k)])];
+    load_[size_t(bin)] = sum;
+}
+
+void BinSolver::swap_slots(int32_t a, int32_t b) {
+    const int32_t x = slot_[size_t(a)], y = slot_[size_t(b)];
+    const int32_t ba = a / S_, bb = b / S_;
+    for (int32_t& v : where_[size_t(x)])
+        if (v == ba) {
+            v = bb;
+            break;
+        }
+    for (int32_t& v : where_[size_t(y)])
+        if (v == bb) {
+            v = ba;
+            break;
+        }
+    slot_[size_t(a)] = y;
+    slot_[size_t(b)] = x;
+    const double d = rl_[size_t(x)] - rl_[size_t(y)];
+    load_[size_t(ba)] -= d;
+    load_[size_t(bb)] += d;
+    resort(ba);
+    resort(bb);
+}
+
+int32_t BinSolver::heaviest() const {
+    int32_t h = 0;
+    for (int32_t b = 1; b < m_; ++b)
+        if (load_[size_t(b)] > load_[size_t(h)]) h = b;
+    return h;
+}
+
+void BinSolver::initial() {
+    // Replicas by weight descending (ties: lower expert), each to the lightest bin with room
+    // (ties: lower bin) that can still take that expert.
+    keys_.resize(size_t(n_));
+    for (int32_t e = 0; e < n_; ++e) keys_[size_t(e)] = {rl_[size_t(e)], e};
+    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
+        return a.w > b.w || (a.w == b.w && a.e < b.e);
+    });
+    order_.resize(size_t(n_));
+    for (int32_t i = 0; i < n_; ++i) order_[size_t(i)] = keys_[size_t(i)].e;
+    forced_ = false;
+    fill_.assign(size_t(m_), 0);
+    auto put = [this](int32_t bin, int32_t e) {
+        slot_[size_t(bin * S_ + fill_[size_t(bin)]++)] = e;
+        where_[size_t(e)].push_back(bin);
+        load_[size_t(bin)] += rl_[size_t(e)];
+    };
+    if (m_ <= 16) {
+        for (int32_t e : order_)
+            for (int32_t k = 0; k < cnt_[e]; ++k) {
+                int32_t best = -1, any = -1;
+                if (k == 0) {  // nothing of e placed yet: the lightest bin with room
+                    for (int32_t b = 0; b < m_; ++b)
+                        if (fill_[size_t(b)] < S_ && (best < 0 || load_[size_t(b)] < load_[size_t(best)])) best = b;
+                } else {
+                    for (int32_t b = 0; b < m_; ++b) {
+                        if (fill_[size_t(b)] == S_) continue;
+                        if (any < 0 || load_[size_t(b)] < load_[size_t(any)]) any = b;
+                        if ((best < 0 || load_[size_t(b)] < load_[size_t(best)]) && occurrences(e, b) < limit(e)) best = b;
+                    }
+                }
+                if (best < 0) best = any, forced_ = true;
+                put(best, e);
+            }
+        return;
+    }
+    heap_.resize(size_t(m_));
+    std::iota(heap_.begin(), heap_.end(), 0);
+    auto later = [this](int32_t a, int32_t b) {
+        return load_[size_t(a)] > load_[size_t(b)] || (load_[size_t(a)] == load_[size_t(b)] && a > b);
+    };
+    std::make_heap(heap_.begin(), heap_.end(), later);
+    for (int32_t e : order_) {
+        for (int32_t k = 0; k < cnt_[e]; ++k) {
+            parked_.clear();
+            int32_t chosen = -1;
+            while (!heap_.empty()) {
+                std::pop_heap(heap_.begin(), heap_.end(), later);
+                const int32_t b = heap_.back();
+                heap_.pop_back();
+                if (occurrences(e, b) < limit(e)) {
+                    chosen = b;
+                    break;
+                }
+                parked_.push_back(b);
+            }
+            if (chosen < 0) {  // every open bin holds e already: take the lightest, repair later
+                forced_ = true;
+                chosen = parked_.front();
+                parked_.erase(parked_.begin());
+            }
+            put(chosen, e);
+            if (fill_[size_t(chosen)] < S_) parked_.push_back(chosen);
+            for (int32_t b : parked_) {
+                heap_.push_back(b);
+                std::push_heap(heap_.begin(), heap_.end(), later);
+            }
+        }
+    }
+}
+
+void BinSolver::repair() {
+    for (int32_t a = 0; a < m_; ++a)
+        for (int32_t i = a * S_; i < (a + 1) * S_; ++i) {
+            const int32_t x = slot_[size_t(i)];
+            if (occurrences(x, a) <= limit(x)) continue;
+            double best = 0;
+            int32_t bt = -1;
+            for (int32_t t = 0; t < m_ * S_; ++t) {
+                const int32_t b = t / S_, y = slot_[size_t(t)];
+                if (b == a || y == x) continue;
+                if (!(occurrences(x, b) < limit(x)) || !(occurrences(y, a) < limit(y))) continue;
+                const double d = rl_[size_t(x)] - rl_[size_t(y)];
+                const double v = std::max(load_[size_t(a)] - d, load_[size_t(b)] + d);
+                if (bt < 0 || v < best) best = v, bt = t;
+            }
+            if (bt >= 0) {
+                swap_slots(i, bt);
+                i = a * S_ - 1;  // the bin was re-sorted: look at it again
+            }
+        }
+}
+
+// Best swap between bins a (heavier) and b: replica x of a for replica y of b with
+// d = w(x) - w(y) in (0, diff) makes the pair's max max(la - d, lb + d), least when d is nearest
+// diff / 2. Both bins are sorted by weight descending, so one pass with a pointer into b finds,
+// for each x, the nearest y on either side. Returns the pair's new max if below `best`.
+double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, double best) {
+    const double la = load_[size_t(a)], lb = load_[size_t(b)];
+    const double diff = la - lb, half = diff / 2;
+    sa = sb = -1;
+    if (diff <= 2 * tol_) return best;
+    const int32_t a0 = a * S_, b0 = b * S_, b1 = b0 + S_;
+    work_ += 2 * S_;
+    int32_t j = b0;
+    for (int32_t i = a0; i < a0 + S_; ++i) {
+        const int32_t x = slot_[size_t(i)];
+        const double wx = rl_[size_t(x)];
+        if (wx <= tol_) break;
+        const double target = wx - half;
+        while (j < b1 && rl_[size_t(slot_[size_t(j)])] > target) ++j;
+        // Lighter side: d >= diff / 2, the pair's max is lb + d, growing with k.
+        for (int32_t k = j; k < b1; ++k) {
+            const int32_t y = slot_[size_t(k)];
+            const double d = wx - rl_[size_t(y)];
+            if (d >= diff - tol_) break;
+            const double v = lb + d;
+            if (v >= best) break;
+            ++work_;
+            if (y == x || !can_take(x, b, k) || !can_take(y, a, i)) continue;
+            best = v, sa = i, sb = k;
+            break;
+        }
+        // Heavier side: d < diff / 2, the pair's max is la - d, growing as k goes down.
+        for (int32_t k = j - 1; k >= b0; --k) {
+            const int32_t y = slot_[size_t(k)];
+            const double d = wx - rl_[size_t(y)];
+            if (d <= tol_) break;
+            const double v = la - d;
+            if (v >= best) break;
+            ++work_;
+            if (y == x || !can_take(x, b, k) || !can_take(y, a, i)) continue;
+            best = v, sa = i, sb = k;
+            break;
+        }
+    }
+    return best;
+}
+
+bool BinSolver::improve_heaviest(int32_t h) {
+    double best = load_[size_t(h)] - tol_;
+    int32_t bi = -1, bj = -1;
+    for (int32_t b = 0; b < m_; ++b) {
+        if (b == h || load_[size_t(b)] >= load_[size_t(h)]) continue;
+        int32_t i, j;
+        const double v = best_swap(h, b, i, j, best);
+        if (i >= 0) best = v, bi = i, bj = j;
+    }
+    if (bi < 0) return false;
+    swap_slots(bi, bj);
+    return true;
+}
+
+bool BinSolver::even_pairs() {
+    bool any = false;
+    for (int32_t a = 0; a < m_ && work_ < budget_; ++a)
+        for (int32_t b = a + 1; b < m_; ++b) {
+            const bool a_heavier = load_[size_t(a)] >= load_[size_t(b)];
+            const int32_t hi = a_heavier ? a : b, lo = a_heavier ? b : a;
+            int32_t i, j;
+            best_swap(hi, lo, i, j, load_[size_t(hi)] - tol_);
+            if (i >= 0) swap_slots(i, j), any = true;
+        }
+    return any;
+}
+
+// The bins' new max when one replica of x in bin `bin` becomes a replica of y (every other
+// replica of x gets heavier, every replica of y lighter). Returns `lh` unless bin h gets lighter.
+double BinSolver::count_move_max(int32_t x, int32_t bin, int32_t y, int32_t h, double lh) {
+    const double nx = w_[x] / double(cnt_[x] - 1), ny = w_[y] / double(cnt_[y] + 1);
+    touched_.clear();
+    auto add = [&](int32_t b, double d) {
+        if (!mark_[size_t(b)]) mark_[size_t(b)] = 1, touched_.push_back(b);
+        delta_[size_t(b)] += d;
+    };
+    add(bin, ny - rl_[size_t(x)]);
+    bool skipped = false;
+    for (int32_t b : where_[size_t(x)]) {
+        if (b == bin && !skipped) {
+            skipped = true;
+            continue;
+        }
+        add(b, nx - rl_[size_t(x)]);
+    }
+    for (int32_t b : where_[size_t(y)]) add(b, ny - rl_[size_t(y)]);
+    double mx = 0;
+    bool h_down = false;
+    for (int32_t b : touched_) {
+        const double v = load_[size_t(b)] + delta_[size_t(b)];
+        mx = std::max(mx, v);
+        if (b == h) h_down = v < lh - tol_;
+        delta_[size_t(b)] = 0.0;
+        mark_[size_t(b)] = 0;
+    }
+    work_ += int64_t(touched_.size()) + 4;
+    return h_down ? mx : lh;
+}
+
+bool BinSolver::improve_counts(int32_t h) {
+    const double lh = load_[size_t(h)];
+    double best = lh - tol_;
+    int32_t bx = -1, bbin = -1, by = -1;
+    const int32_t h0 = h * S_;
+    // A: an expert y of the heaviest bin gains a replica, in the bin of a replica of x elsewhere.
+    for (int32_t i = h0; i < h0 + S_; ++i) {
+        const int32_t y = slot_[size_t(i)];
+        if (cnt_[y] >= cap_ || !(w_[y] > 0) || fixed_[size_t(y)]) continue;
+        if (i > h0 && slot_[size_t(i - 1)] == y) continue;  // sorted: copies are adjacent
+        const double ny = w_[y] / double(cnt_[y] + 1);
+        const int32_t lim_y = (cnt_[y] + m_) / m_;
+        for (int32_t x = 0; x < n_; ++x) {
+            if (x == y || cnt_[x] < 2 || fixed_[size_t(x)]) continue;
+            for (int32_t b : where_[size_t(x)]) {
+                if (load_[size_t(b)] - rl_[size_t(x)] + ny >= best) continue;
+                if (occurrences(y, b) >= lim_y) continue;
+                const double v = count_move_max(x, b, y, h, lh);
+                if (v < best) best = v, bx = x, bbin = b, by = y;
+            }
+        }
+    }
+    // B: an expert x of the heaviest bin gives up its replica there to another expert y.
+    for (int32_t i = h0; i < h0 + S_; ++i) {
+        const int32_t x = slot_[size_t(i)];
+        if (cnt_[x] < 2 || fixed_[size_t(x)]) continue;
+        if (i > h0 && slot_[size_t(i - 1)] == x) continue;
+        for (int32_t y = 0; y < n_; ++y) {
+            if (y == x || cnt_[y] >= cap_ || fixed_[size_t(y)]) continue;
+            if (!(w_[y] > 0) && cnt_[y] >= 2) continue;  // idle experts do not collect replicas
+            const double ny = w_[y] / double(cnt_[y] + 1);
+            if (lh - rl_[size_t(x)] + ny >= best) continue;
+            if (occurrences(y, h) >= (cnt_[y] + m_) / m_) continue;
+            const double v = count_move_max(x, h, y, h, lh);
+            if (v < best) best = v, bx = x, bbin = h, by = y;
+        }
+    }
+    if (bx < 0) return false;
+    // Apply: one slot of bx in bin bbin becomes by; reload and re-sort every bin holding either.
+    for (int32_t k = bbin * S_; k < (bbin + 1) * S_; ++k)
+        if (slot_[size_t(k)] == bx) {
+            slot_[size_t(k)] = by;
+            break;
+        }
+    auto& wx = where_[size_t(bx)];
+    wx.erase(std::find(wx.begin(), wx.end(), bbin));
+    where_[size_t(by)].push_back(bbin);
+    --cnt_[bx];
+    ++cnt_[by];
+    rl_[size_t(bx)] = w_[bx] / double(cnt_[bx]);
+    rl_[size_t(by)] = w_[by] / double(cnt_[by]);
+    touched_.clear();
+    for (int32_t b : wx) touched_.push_back(b);
+    for (int32_t b : where_[size_t(by)]) touched_.push_back(b);
+    for (int32_t b : touched_) {
+        if (mark_[size_t(b)]) continue;
+        mark_[size_t(b)] = 1;
+        resort(b);
+        reload(b);
+    }
+    for (int32_t b : touched_) mark_[size_t(b)] = 0;
+    return true;
+}
+
+BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, int32_t m, int32_t S, bool joint,
+                                   int32_t cap, int64_t budget, int32_t* out, const double* item, double stop_at) {
+    w_ = w, cnt_ = count, n_ = n, m_ = m, S_ = S, joint_ = joint, cap_ = cap;
+    work_ = 0, budget_ = budget;
+    rl_.resize(size_t(n));
+    fixed_.resize(size_t(n));
+    double total = 0;
+    for (int32_t e = 0; e < n; ++e) {
+        fixed_[size_t(e)] = item && item[e] >= 0;
+        rl_[size_t(e)] = fixed_[size_t(e)] ? item[e] : w[e] / double(count[e]);
+        total += rl_[size_t(e)] * double(count[e]);
+    }
+    tol_ = 1e-12 * (total / double(m));
+    slot_.assign(size_t(m) * size_t(S), -1);
+    load_.assign(size_t(m), 0.0);
+    delta_.assign(size_t(m), 0.0);
+    mark_.assign(size_t(m), 0);
+    if (where_.size() < size_t(n)) where_.resize(size_t(n));
+    for (int32_t e = 0; e < n; ++e) where_[size_t(e)].clear();
+    initial();
+    for (int32_t b = 0; b < m; ++b) resort(b);
+    if (forced_) repair();
+    if (m > 1 && total > 0) {
+        while (work_ < budget_) {
+            const int32_t h = heaviest();
+            if (load_[size_t(h)] <= stop_at) break;
+            if (improve_heaviest(h)) continue;
+            if (joint_ && improve_counts(h)) continue;
+            if (even_pairs()) continue;
+            break;
+        }
+    }
+    for (int32_t b = 0; b < m; ++b) reload(b);
+    std::copy(slot_.begin(), slot_.end(), out);
+    return {*std::max_element(load_.begin(), load_.end())};
+}
+
+}  // namespace eplb::detail
