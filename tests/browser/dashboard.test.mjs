@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
+import { runAll } from '../../web/src/compute.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -58,8 +59,23 @@ async function waitReady(page, n, timeout = 60000) {
   await page.waitForFunction((k) => Number(document.body.dataset.ready || 0) >= k && document.body.dataset.busy === '0', n, { timeout });
 }
 
+// The worker balances a chunk of layers per call; joined, the chunks must equal one call.
+function checkChunking(eplb, algorithms) {
+  const w = eplb.readLoads(fs.readFileSync(path.join(dataDir, FILE), 'utf8'), { dropDense: true });
+  const weights = { data: w.data, layers: w.layers, experts: w.experts };
+  const runs = runAll(eplb, weights, { ...TOPOLOGY, policy: 'auto' }, algorithms, () => {}, 3000);
+  for (const r of runs) {
+    const whole = eplb.rebalance(weights, { ...TOPOLOGY, algorithm: r.algorithm });
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const ok = r.chunks > 1 && same(r.placement.phy2log, whole.phy2log) && same(r.placement.logcnt, whole.logcnt) &&
+      r.placement.maxReplicas === whole.maxReplicas && same(r.placement.log2phy, whole.log2phy);
+    check(ok, `chunked placement (${r.chunks} chunks) = one rebalance call: ${r.algorithm}`);
+  }
+}
+
 async function main() {
   const eplb = await loadPackage();
+  checkChunking(eplb, eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name)));
   const server = await serve({ port: 0, quiet: true });
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eplb-chromium-'));
   const ctx = await chromium.launchPersistentContext(userDir, {

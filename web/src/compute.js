@@ -4,8 +4,8 @@
 
 const CHUNK_CELLS = 60000; // layers per chunk ~ CHUNK_CELLS / (experts + replicas)
 
-export function chunkSize(experts, replicas) {
-  return Math.max(1, Math.floor(CHUNK_CELLS / (experts + replicas)));
+export function chunkSize(experts, replicas, cells = CHUNK_CELLS) {
+  return Math.max(1, Math.floor(cells / (experts + replicas)));
 }
 
 function sliceWeights(w, from, to) {
@@ -47,10 +47,11 @@ export function plain(obj) {
  * @param topology   { replicas, groups, nodes, gpus, policy }
  * @param algorithms names
  * @param onProgress (done, total, label) => void, done/total in layers over all algorithms
+ * @param chunkCells  work per rebalance call (tests use small chunks)
  */
-export function runAll(eplb, weights, topology, algorithms, onProgress = () => {}) {
+export function runAll(eplb, weights, topology, algorithms, onProgress = () => {}, chunkCells = CHUNK_CELLS) {
   const L = weights.layers;
-  const step = chunkSize(weights.experts, topology.replicas);
+  const step = chunkSize(weights.experts, topology.replicas, chunkCells);
   const total = L * algorithms.length + algorithms.length; // evaluating counts as one layer's work
   let done = 0;
   const runs = [];
