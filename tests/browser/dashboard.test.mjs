@@ -211,6 +211,20 @@ async function main() {
     await page.waitForFunction(() => document.body.dataset.busy === '0');
     check(!(await page.isVisible('#error')), 'topology edits and a bundled file give a clean state', (await page.textContent('#error')).slice(0, 100));
 
+    // A file dropped on the drop zone is read like a chosen one.
+    ready = Number(await page.evaluate(() => document.body.dataset.ready));
+    const dropped = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'dropped-matrix.json', { type: 'application/json' }));
+      return dt;
+    }, JSON.stringify(JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')).logical_count));
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: dropped });
+    await waitReady(page, ready + 1);
+    const dropInfo = await page.textContent('#inputInfo');
+    const [[, dropBal]] = await tableValues(page, 'balancednessGpu');
+    check(/dropped-matrix\.json · format matrix/.test(dropInfo) && close(Number(dropBal), exp.runs[algorithms[0]].ev.balancednessGpu, 6e-5),
+      'dropped bare matrix: read, and the same figures as the SGLang dump', `${dropInfo.slice(0, 60)} · ${dropBal}`);
+
     // 5. Malformed files: a clear message on the page, the page stays responsive.
     const bad = [
       ['truncated.json', '{"logical_count": [[1, 2, 3], [4, 5'],

@@ -80,6 +80,9 @@ export function wireFileInput(onFile) {
     if (f) onFile(f);
     ev.target.value = '';
   });
+  zone.addEventListener('keydown', (ev) => {
+    if (ev.target === zone && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); $('file').click(); }
+  });
   zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (ev) => {
