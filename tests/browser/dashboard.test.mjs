@@ -280,6 +280,14 @@ async function main() {
     await page.selectOption('#dataset', 'prefill_in1024.json');
     await waitReady(page, readyBefore + 1);
     check((await page.textContent('#inputInfo')).includes('prefill_in1024.json'), 'a new run works after cancel');
+
+    // A new choice while a run is going replaces it.
+    await page.setInputFiles('#file', { name: 'large-replaced.json', mimeType: 'application/json', buffer: Buffer.from(big) });
+    await page.waitForSelector('#cancel:not([hidden])', { timeout: 10000 });
+    await page.selectOption('#dataset', 'decode_in2000out100.json');
+    const busyAfterSwitch = await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.body.dataset.busy), 100)));
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
+    check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
   } finally {
     await ctx.close();
     server.close();

@@ -5,7 +5,7 @@ import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, ren
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false };
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0 };
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
 
 function showError(title, detail) {
@@ -45,6 +45,7 @@ async function run() {
   const algorithms = chosenAlgorithms();
   if (!algorithms.length) return showError('No algorithm chosen: ', 'tick at least one algorithm.');
   const source = currentSource();
+  const token = ++state.runs; // a newer run replaces this one
   setBusy(true);
   $('progress').value = 0;
   $('progressLabel').textContent = 'starting…';
@@ -70,7 +71,7 @@ async function run() {
     showError(where, err.message + (state.result ? `\nThe results below are still those of ${state.result.input.name}.` : ''));
     if (state.result) $('results').classList.add('stale');
   } finally {
-    setBusy(false);
+    if (token === state.runs) setBusy(false);
   }
 }
 
