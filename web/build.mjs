@@ -14,6 +14,7 @@ const dataDir = path.join(root, 'data', 'deepseek-v3-sglang');
 
 // The package's browser entry, from its own package.json (the dashboard lives in the package).
 function packageEntry() {
+  // EPLB_WASM_ENTRY: bundle another build of the package (its browser entry file) instead.
   if (process.env.EPLB_WASM_ENTRY) return path.resolve(process.env.EPLB_WASM_ENTRY);
   const pkgPath = path.join(root, 'package.json');
   if (!fs.existsSync(pkgPath)) throw new Error('package.json not found at the repository root');
