@@ -209,6 +209,7 @@ int main(int argc, char** argv) {
             for (const auto& s : split(val(), ',')) a.seeds.push_back(std::stoull(s));
         } else if (k == "--windows") a.sp.windows = std::stoi(val());
         else if (k == "--drift") a.sp.drift = std::stod(val());
+        else if (k == "--decay") a.sp.decay = std::stod(val());
         else if (k == "--hot") a.sp.hot = std::stod(val());
         else if (k == "--boost") a.sp.boost = std::stod(val());
         else if (k == "--tolerance") a.inc.tolerance = std::stod(val());

@@ -1,6 +1,7 @@
 #include "incremental.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -98,22 +99,23 @@ void max_weight_assignment(const std::vector<int64_t>& weight, int32_t n, std::v
     }
 }
 
-double Incremental::max_gpu_load(const double* w, const int32_t* row, double* max_replica) {
+Incremental::Maxima Incremental::maxima(const int32_t* row, double kappa) {
     count_.assign(size_t(E_), 0);
     for (int32_t s = 0; s < R_; ++s) ++count_[size_t(row[s])];
-    double best = 0, rep = 0;
+    Maxima m;
     for (int32_t g = 0; g < G_; ++g) {
-        double sum = 0;
+        double sum = 0, sq = 0;
         for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) {
-            const double r = w[row[s]] / double(count_[size_t(row[s])]);
+            const double r = w_[row[s]] / double(count_[size_t(row[s])]);
             sum += r;
-            rep = std::max(rep, r);
+            sq += r * r;
+            m.replica = std::max(m.replica, r);
         }
-        best = std::max(best, sum);
+        m.load = std::max(m.load, sum);
+        m.robust = std::max(m.robust, sum + kappa * std::sqrt(sq));
     }
     std::fill(count_.begin(), count_.end(), 0);
-    if (max_replica) *max_replica = rep;
-    return best;
+    return m;
 }
 
 void Incremental::relabel(const int32_t* fresh, const int32_t* prev, int32_t* out) {
@@ -203,14 +205,14 @@ bool Incremental::policy_holds(const int32_t* prev) {
     return true;
 }
 
-int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, double rep_target, int64_t budget) {
+int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* out, const Targets& tg, int64_t budget) {
     const double* w = w_;
     const bool hybrid = policy_ == Policy::hybrid && N_ > 1;
     const bool hier = policy_ == Policy::hierarchical && N_ > 1;
     // Two replicas of one expert on one GPU are avoided whenever the GPU's region has enough experts.
     const bool dup_ok = spg_ > (hier ? E_ / N_ : E_);
 
-    x_.assign(prev, prev + R_);
+    x_.assign(start, start + R_);
     cnt_.assign(size_t(E_), 0);
     head_.assign(size_t(E_), -1);
     next_.assign(size_t(R_), -1);
@@ -224,25 +226,44 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
     if (hybrid)
         for (int32_t s = 0; s < R_; ++s)
             if (s / spn_ == group_node_[size_t(x_[size_t(s)] / group_size_)]) ++home_cnt_[size_t(x_[size_t(s)])];
+    if (!(tg.load > 0) || !(tg.robust > 0) || !(tg.replica > 0)) {  // an all-zero layer
+        std::copy(x_.begin(), x_.end(), out);
+        int64_t d = 0;
+        for (int32_t s = 0; s < R_; ++s) d += x_[size_t(s)] != prev[s];
+        return d;
+    }
+    const double inv_t = 1.0 / tg.load, inv_s = 1.0 / tg.robust, inv_r = 1.0 / tg.replica, kappa = tg.kappa;
+    // A GPU's pressure: its load and its robust load (load + kappa * sqrt(sum of squared replica
+    // loads), the load it reaches when its experts' loads drift), each against its target.
+    auto pressure = [&](double l, double q) { return std::max(l * inv_t, (l + kappa * std::sqrt(std::max(q, 0.0))) * inv_s); };
     load_.assign(size_t(G_), 0);
+    sq_.assign(size_t(G_), 0);
     auto recompute = [&](int32_t g) {
-        double sum = 0;
-        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) sum += w[x_[size_t(s)]] / double(cnt_[size_t(x_[size_t(s)])]);
+        double sum = 0, sq = 0;
+        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) {
+            const double r = w[x_[size_t(s)]] / double(cnt_[size_t(x_[size_t(s)])]);
+            sum += r;
+            sq += r * r;
+        }
         load_[size_t(g)] = sum;
+        sq_[size_t(g)] = sq;
     };
     for (int32_t g = 0; g < G_; ++g) recompute(g);
     delta_.assign(size_t(G_), 0);
+    dsq_.assign(size_t(G_), 0);
     is_touched_.assign(size_t(G_), 0);
     touched_.clear();
-    auto touch = [&](int32_t g, double d) {
+    auto touch = [&](int32_t g, double d, double dq) {
         if (!is_touched_[size_t(g)]) is_touched_[size_t(g)] = 1, touched_.push_back(g);
         delta_[size_t(g)] += d;
+        dsq_[size_t(g)] += dq;
     };
-    auto settle = [&]() {  // max new load over the touched GPUs; clears them
+    auto settle = [&]() {  // the largest new pressure over the touched GPUs; clears them
         double m = 0;
         for (int32_t g : touched_) {
-            m = std::max(m, load_[size_t(g)] + delta_[size_t(g)]);
+            m = std::max(m, pressure(load_[size_t(g)] + delta_[size_t(g)], sq_[size_t(g)] + dsq_[size_t(g)]));
             delta_[size_t(g)] = 0;
+            dsq_[size_t(g)] = 0;
             is_touched_[size_t(g)] = 0;
         }
         touched_.clear();
@@ -258,10 +279,11 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
         const int32_t a = x_[size_t(s)];
         const double ra = w[a] / double(cnt_[size_t(a)]), ra2 = w[a] / double(cnt_[size_t(a)] - 1);
         const double rb = w[b] / double(cnt_[size_t(b)]), rb2 = w[b] / double(cnt_[size_t(b)] + 1);
-        touch(gstar, 0);
-        for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, t == s ? -ra : ra2 - ra);
-        for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, rb2 - rb);
-        touch(s / spg_, rb2);
+        touch(gstar, 0, 0);
+        for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)])
+            touch(t / spg_, t == s ? -ra : ra2 - ra, t == s ? -ra * ra : ra2 * ra2 - ra * ra);
+        for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, rb2 - rb, rb2 * rb2 - rb * rb);
+        touch(s / spg_, rb2, rb2 * rb2);
         return settle();
     };
     auto changed = [&](int32_t s, int32_t e) { return e != prev[s] ? 1 : 0; };
@@ -281,23 +303,21 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
     auto may_leave = [&](int32_t e, int32_t n) { return !hybrid || n != home_of(e) || home_cnt_[size_t(e)] >= 2; };
 
     int64_t diff = 0;
+    for (int32_t s = 0; s < R_; ++s) diff += x_[size_t(s)] != prev[s];
     const int64_t max_steps = 4 * int64_t(R_) + 64;
-    // Potential: the largest of (GPU load / target) and (replica load / replica target); a step
-    // must lower the bottleneck without raising anything it touches to the bottleneck's level.
-    if (!(target > 0) || !(rep_target > 0)) {
-        std::copy(x_.begin(), x_.end(), out);
-        return 0;
-    }
-    const double inv_t = 1.0 / target, inv_r = 1.0 / rep_target;
+    // Potential: the largest GPU pressure or replica load / replica target; a step must lower the
+    // bottleneck without raising anything it touches to the bottleneck's level.
     for (int64_t step = 0; step < max_steps; ++step) {
         int32_t gs = 0;
-        for (int32_t g = 1; g < G_; ++g)
-            if (load_[size_t(g)] > load_[size_t(gs)]) gs = g;
+        double phi_gpu = pressure(load_[0], sq_[0]);
+        for (int32_t g = 1; g < G_; ++g) {
+            const double p = pressure(load_[size_t(g)], sq_[size_t(g)]);
+            if (p > phi_gpu) phi_gpu = p, gs = g;
+        }
         int32_t ea = 0;
         for (int32_t e = 1; e < E_; ++e)
             if (w[e] / double(cnt_[size_t(e)]) > w[ea] / double(cnt_[size_t(ea)])) ea = e;
-        const double m = load_[size_t(gs)];
-        const double phi_gpu = m * inv_t, phi_rep = w[ea] / double(cnt_[size_t(ea)]) * inv_r;
+        const double phi_rep = w[ea] / double(cnt_[size_t(ea)]) * inv_r;
         const double phi = std::max(phi_gpu, phi_rep);
         if (phi <= 1) break;
         const double min_gain = phi * 1e-9;
@@ -311,7 +331,7 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
         int32_t bs = -1, bt = -1;
         double best = 0;
         auto consider = [&](double newmax_gpu, double newmax_rep, int64_t cost, int k, int32_t s, int32_t t) {
-            const double nphi = std::max(newmax_gpu * inv_t, newmax_rep * inv_r);
+            const double nphi = std::max(newmax_gpu, newmax_rep * inv_r);
             if (!(nphi < phi - min_gain) || diff + cost > budget) return;
             const double ratio = (phi - std::max(nphi, 1.0)) / (double(std::max<int64_t>(cost, 0)) + 0.25);
             if (ratio > best) best = ratio, kind = k, bs = s, bt = t;
@@ -361,7 +381,10 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
                     if (diff + cost > budget) continue;
                     if (hybrid && s / spn_ != t / spn_ && (!may_leave(a, s / spn_) || !may_leave(b, t / spn_))) continue;
                     if (!dup_ok && (on_gpu(b, gs) || on_gpu(a, gt))) continue;
-                    consider(std::max(m - ra + rb, load_[size_t(gt)] + ra - rb), 0, cost, 2, s, t);
+                    const double dq = rb * rb - ra * ra;
+                    consider(std::max(pressure(load_[size_t(gs)] - ra + rb, sq_[size_t(gs)] + dq),
+                                      pressure(load_[size_t(gt)] + ra - rb, sq_[size_t(gt)] - dq)),
+                             0, cost, 2, s, t);
                 }
             }
             // 3. A slot elsewhere in the region takes an expert of the busiest GPU (one more replica).
@@ -397,8 +420,8 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
             link(s, b);
             ++cnt_[size_t(b)];
             touched_.clear();
-            for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0);
-            for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0);
+            for (int32_t t = head_[size_t(a)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0, 0);
+            for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0, 0);
             for (int32_t g : touched_) recompute(g);
             settle();
         } else {  // swap slots bs and bt
@@ -422,6 +445,72 @@ int64_t Incremental::repair(const int32_t* prev, int32_t* out, double target, do
     }
     std::copy(x_.begin(), x_.end(), out);
     return diff;
+}
+
+bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_target) {
+    // Group totals and the groups of each node (group_node_ holds prev's mapping).
+    std::vector<double> gsum(size_t(groups_), 0.0), nsum(size_t(N_), 0.0);
+    for (int32_t e = 0; e < E_; ++e) gsum[size_t(e / group_size_)] += w_[e];
+    for (int32_t g = 0; g < groups_; ++g) nsum[size_t(group_node_[size_t(g)])] += gsum[size_t(g)];
+    int32_t A = 0;
+    for (int32_t n = 1; n < N_; ++n)
+        if (nsum[size_t(n)] > nsum[size_t(A)]) A = n;
+    if (nsum[size_t(A)] / double(gpn_) <= load_target) return false;  // the node is not the obstacle
+    int32_t g1 = -1, g2 = -1;
+    double best = nsum[size_t(A)];
+    for (int32_t a = 0; a < groups_; ++a) {
+        if (group_node_[size_t(a)] != A) continue;
+        for (int32_t b = 0; b < groups_; ++b) {
+            const int32_t B = group_node_[size_t(b)];
+            if (B == A) continue;
+            const double d = gsum[size_t(a)] - gsum[size_t(b)];
+            const double m = std::max(nsum[size_t(A)] - d, nsum[size_t(B)] + d);
+            if (m < best * (1 - 1e-12)) best = m, g1 = a, g2 = b;
+        }
+    }
+    if (g1 < 0) return false;
+    std::copy(prev, prev + R_, out);
+    // Replicas of a group (slots in order) and the replica counts.
+    std::vector<int32_t> cnt(size_t(E_), 0), s1, s2, r1, r2;
+    for (int32_t s = 0; s < R_; ++s) ++cnt[size_t(prev[s])];
+    for (int32_t s = 0; s < R_; ++s) {
+        const int32_t g = prev[s] / group_size_;
+        if (g == g1) s1.push_back(s), r1.push_back(prev[s]);
+        if (g == g2) s2.push_back(s), r2.push_back(prev[s]);
+    }
+    // The group moving into fewer slots gives up its lightest spare replicas; the other group
+    // takes the spare slots with replicas of its heaviest experts (by load per replica).
+    auto shrink = [&](std::vector<int32_t>& reps, size_t n) {
+        while (reps.size() > n) {
+            size_t pick = reps.size();
+            double low = 0;
+            for (size_t i = 0; i < reps.size(); ++i) {
+                const int32_t e = reps[i];
+                if (cnt[size_t(e)] < 2) continue;
+                const double v = w_[e] / double(cnt[size_t(e)] - 1);
+                if (pick == reps.size() || v < low) low = v, pick = i;
+            }
+            if (pick == reps.size()) return false;
+            --cnt[size_t(reps[pick])];
+            reps.erase(reps.begin() + std::ptrdiff_t(pick));
+        }
+        return true;
+    };
+    auto grow = [&](std::vector<int32_t>& reps, size_t n, int32_t group) {
+        while (reps.size() < n) {
+            int32_t pick = group * group_size_;
+            for (int32_t e = group * group_size_; e < (group + 1) * group_size_; ++e)
+                if (w_[e] / double(cnt[size_t(e)] + 1) > w_[pick] / double(cnt[size_t(pick)] + 1)) pick = e;
+            ++cnt[size_t(pick)];
+            reps.push_back(pick);
+        }
+    };
+    if (!shrink(r1, s2.size()) || !shrink(r2, s1.size())) return false;
+    grow(r1, s2.size(), g1);
+    grow(r2, s1.size(), g2);
+    for (size_t i = 0; i < s2.size(); ++i) out[s2[i]] = r1[i];
+    for (size_t i = 0; i < s1.size(); ++i) out[s1[i]] = r2[i];
+    return true;
 }
 
 void Incremental::place(const LayerInput& in, LayerOutput out) {
@@ -450,10 +539,13 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     const int64_t budget = o.max_moves >= 0 ? o.max_moves : std::numeric_limits<int64_t>::max() / 4;
     // With only a move budget, spend it on balance; otherwise keep slots within the tolerance.
     const double tol = o.tolerance >= 0 ? o.tolerance : (o.max_moves >= 0 ? 0.0 : default_tolerance);
-    double fresh_rep = 0;
-    const double fresh_max = max_gpu_load(w_, fresh_.data(), &fresh_rep);
-    const double target = fresh_max * (1 + tol);
-    const double rep_target = fresh_rep * (1 + rep_tolerance(tol));
+    const double kappa = robust_kappa();
+    const Maxima fm = maxima(fresh_.data(), kappa);
+    Targets tg;
+    tg.kappa = kappa;
+    tg.load = fm.load * (1 + load_tolerance(tol));
+    tg.robust = fm.robust * (1 + tol);
+    tg.replica = fm.replica * (1 + rep_tolerance(tol));
 
     relabelled_.resize(size_t(R_));
     relabel(fresh_.data(), prev, relabelled_.data());
@@ -462,14 +554,37 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     const bool fresh_ok = moves_f <= budget;
 
     const bool can_repair = policy_holds(prev);
+    const double slack = 1 + 1e-12;
+    auto meets = [&](const int32_t* row) {
+        const Maxima rm = maxima(row, kappa);
+        return rm.load <= tg.load * slack && rm.robust <= tg.robust * slack && rm.replica <= tg.replica * slack;
+    };
     bool repair_meets = false;
     int64_t moves_r = 0;
     if (can_repair) {
         repaired_.resize(size_t(R_));
-        moves_r = repair(prev, repaired_.data(), target, rep_target, budget);
-        double rep = 0;
-        const double gpu = max_gpu_load(w_, repaired_.data(), &rep);
-        repair_meets = gpu <= target * (1 + 1e-12) && rep <= rep_target * (1 + 1e-12);
+        moves_r = repair(prev, prev, repaired_.data(), tg, budget);
+        repair_meets = meets(repaired_.data());
+        // Hierarchical: when the busiest node alone keeps the target out of reach, try moving one
+        // group to another node (swapping it with one of that node's groups), then repair.
+        if (!repair_meets && policy_ == Policy::hierarchical && N_ > 1) {
+            swapped_.resize(size_t(R_));
+            if (swap_groups(prev, swapped_.data(), tg.load)) {
+                int64_t swap_moves = 0;
+                for (int32_t s = 0; s < R_; ++s) swap_moves += swapped_[size_t(s)] != prev[s];
+                if (swap_moves <= budget && policy_holds(swapped_.data())) {
+                    alt_.resize(size_t(R_));
+                    const int64_t moves_a = repair(swapped_.data(), prev, alt_.data(), tg, budget);
+                    const bool alt_meets = meets(alt_.data());
+                    if (alt_meets || maxima(alt_.data(), kappa).load < maxima(repaired_.data(), kappa).load) {
+                        repaired_.swap(alt_);
+                        moves_r = moves_a;
+                        repair_meets = alt_meets;
+                    }
+                }
+                policy_holds(prev);
+            }
+        }
     }
     const int32_t* chosen = nullptr;
     if (can_repair && repair_meets && (!fresh_ok || moves_r <= moves_f)) chosen = repaired_.data();

@@ -2,16 +2,19 @@
 // Migration-aware rebalancing (issue 8): given the placement in service, keep experts in their
 // slots wherever that costs little balance.
 //
-// Per layer, two candidates:
+// Per layer, candidates:
 //  - fresh: the wrapped algorithm's placement for the new loads, relabelled to the previous one
 //    (nodes, then GPUs inside nodes, matched by an assignment that maximises the slots whose expert
 //    stays; then slots inside each GPU), which leaves every GPU load unchanged;
 //  - repair: the previous placement with the new loads, improved greedily by single slot changes
 //    (a slot takes another expert: replica counts change) and swaps of two slots, each step the one
-//    that lowers the busiest GPU most per moved slot, within the policy (hierarchical: groups stay
+//    that lowers the bottleneck most per moved slot, within the policy (hierarchical: groups stay
 //    on their node; hybrid: every expert keeps a replica on its group's home node), never putting
-//    two replicas of an expert on one GPU, until the busiest GPU is within the tolerance of the
-//    fresh placement's, the move budget is spent or no move helps.
+//    two replicas of an expert on one GPU, until the busiest GPU, the largest robust GPU load
+//    (see robust_kappa) and the heaviest replica are within the tolerance of the fresh placement's,
+//    the move budget is spent or no move helps;
+//  - hierarchical only, when the busiest node's own load keeps the repair from the target: one
+//    group of that node swapped with a group of another node, then repaired.
 // The output is the candidate with fewer moved slots among those within the tolerance (else the
 // better balanced one), never more moved slots than the budget.
 #include <memory>
@@ -23,8 +26,14 @@ namespace eplb::detail {
 
 // Default tolerance: the busiest GPU may be this fraction above the fresh placement's.
 constexpr double default_tolerance = 0.005;
-// The heaviest replica may be this much heavier than the fresh placement's (given the GPU tolerance).
+// The heaviest replica may be this much heavier than the fresh placement's.
 inline double rep_tolerance(double tol) { return 20 * tol; }
+// The busiest GPU may be this much busier than the fresh placement's.
+inline double load_tolerance(double tol) { return tol; }
+// Robust GPU load: load + kappa * sqrt(sum of squared replica loads), about the load a GPU reaches
+// when its experts' loads drift by a few tens of percent independently; kept within the tolerance
+// of the fresh placement's largest robust load.
+inline double robust_kappa() { return 0.3; }
 
 // What the last layers chose; for benchmarks and tests.
 struct IncrementalStats {
@@ -41,15 +50,24 @@ public:
     const IncrementalStats& stats() const { return stats_; }
 
 private:
-    // Max GPU load of `row` under the loads `w`.
-    double max_gpu_load(const double* w, const int32_t* row, double* max_replica = nullptr);
+    struct Maxima {
+        double load = 0, robust = 0, replica = 0;
+    };
+    struct Targets {
+        double load = 0, robust = 0, replica = 0, kappa = 0;
+    };
+    // The busiest GPU, the largest robust GPU load and the heaviest replica of `row` (loads w_).
+    Maxima maxima(const int32_t* row, double kappa);
     // Writes `fresh` relabelled to keep as many slots of `prev` as possible into `out`.
     void relabel(const int32_t* fresh, const int32_t* prev, int32_t* out);
     // True if `prev` satisfies the policy; fills group_node_ (hierarchical: the node of each group;
     // hybrid: each group's home node).
     bool policy_holds(const int32_t* prev);
     // Greedy repair of `prev` into `out`; returns its moved slots.
-    int64_t repair(const int32_t* prev, int32_t* out, double target, double rep_target, int64_t budget);
+    int64_t repair(const int32_t* start, const int32_t* prev, int32_t* out, const Targets& targets, int64_t budget);
+    // Hierarchical: `prev` with one group of the busiest node swapped with a group of another node
+    // (the swap that evens the two nodes best), if the busiest node is what blocks `load_target`.
+    bool swap_groups(const int32_t* prev, int32_t* out, double load_target);
 
     std::unique_ptr<Algorithm> inner_;
     IncrementalStats stats_;
@@ -59,14 +77,14 @@ private:
     int32_t E_ = 0, R_ = 0, G_ = 0, N_ = 0, spg_ = 0, spn_ = 0, gpn_ = 0, group_size_ = 1, groups_ = 1;
     Policy policy_ = Policy::global;
 
-    std::vector<int32_t> fresh_, relabelled_, repaired_;
+    std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_;
     std::vector<double> gpu_load_;
     // Relabelling buffers.
     std::vector<int32_t> count_, unit_map_, assign_, tmp_;
     std::vector<int64_t> weight_;
     // Repair state.
     std::vector<int32_t> x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
-    std::vector<double> load_, delta_;
+    std::vector<double> load_, sq_, delta_, dsq_;
     std::vector<char> is_touched_;
 };
 
