@@ -12,7 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '..', 'data', 'deepseek-v3-sglang');
 
 function parseArgs(argv) {
-  const o = { replicas: 288, groups: 8, nodes: 4, gpus: 32, file: 'prefill_in4096.json', out: path.join(here, 'build', 'balancedness-per-layer.svg'), repeat: 5 };
+  const o = { replicas: 288, groups: 8, nodes: 4, gpus: 32, file: 'prefill_in4096.json', out: path.join(here, '..', 'build-demo', 'balancedness-per-layer.svg'), repeat: 5 };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o) || i + 1 >= argv.length) {
