@@ -26,8 +26,12 @@ export function evaluateCommand(eplb, argv) {
 
   const w = eplb.readLoads(readText(positionals[0], 'load file'), { dropDense: !!flags['drop-dense'] });
   const topo = { gpus: flags.gpus, nodes: flags.nodes, groups: flags.groups };
-  const read = (file, what) =>
-    about(`${what} ${file}`, () => keepLayers(eplb.placementFromJSON(readText(file, what), { ...topo, experts: w.experts }), w));
+  const read = (file, what) => {
+    const text = readText(file, what);
+    if (topo.gpus === undefined && !/"num_gpus"\s*:/.test(text))
+      throw new UsageError(`--gpus is required (${what} ${file} does not record num_gpus)`);
+    return about(`${what} ${file}`, () => keepLayers(eplb.placementFromJSON(text, { ...topo, experts: w.experts }), w));
+  };
   const p = read(flags.placement, 'placement');
   const previous = flags.previous ? read(flags.previous, 'previous placement') : undefined;
   const ev = eplb.evaluate(p, w, { ...topo, previous });
