@@ -8,6 +8,11 @@ namespace {
 
 // Local-search work allowed per packing problem, in candidate moves examined per slot.
 constexpr int64_t kWorkPerSlot = 2000;
+// Node-level work of the hybrid policy, in candidate moves per slot of the layer.
+constexpr int64_t kNodeWorkPerSlot = 2000;
+// Node loads within this fraction of their mean are left as they are: the GPU level cannot do
+// much better, and every further move serves more load away from home.
+constexpr double kNodeSlack = 5e-4;
 constexpr int64_t kGroupSearchSteps = 200000;
 
 }  // namespace
@@ -121,6 +126,80 @@ void Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group
     }
 }
 
+void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
+    const Topology& t = in.topology;
+    const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
+    const int32_t groups = int32_t(t.groups), nodes = int32_t(t.nodes);
+    const int32_t group_size = E / groups;
+    const int32_t m = G / nodes, S = R / G, K = R / nodes;
+    const double* w = in.weight;
+
+    // Groups onto nodes as in the hierarchy.
+    group_w_.assign(size_t(groups), 0.0);
+    for (int32_t e = 0; e < E; ++e) group_w_[size_t(e / group_size)] += w[e];
+    node_of_group_.resize(size_t(groups));
+    assigner_.assign(group_w_.data(), groups, nodes, node_of_group_.data());
+    home_.resize(size_t(E));
+    for (int32_t e = 0; e < E; ++e) home_[size_t(e)] = node_of_group_[size_t(e / group_size)];
+    local_.resize(size_t(E));
+    local_w_.resize(size_t(E));
+    cnt_.resize(size_t(E));
+    item_.resize(size_t(E));
+    hcnt_.resize(size_t(E));
+    // Each node first replicates its own experts, as in the hierarchy.
+    const int32_t n = E / nodes;
+    const int32_t cap = int64_t(n) * m >= K ? m : K;
+    for (int32_t node = 0; node < nodes; ++node) {
+        int32_t k = 0;
+        for (int32_t g = 0; g < groups; ++g)
+            if (node_of_group_[size_t(g)] == node)
+                for (int32_t j = 0; j < group_size; ++j) local_[size_t(k++)] = g * group_size + j;
+        for (int32_t i = 0; i < n; ++i) local_w_[size_t(i)] = w[local_[size_t(i)]];
+        apportioner_.apportion(rule_, local_w_.data(), n, K, cap, cnt_.data());
+        for (int32_t i = 0; i < n; ++i) hcnt_[size_t(local_[size_t(i)])] = cnt_[size_t(i)];
+    }
+    rn_.assign(size_t(E) * size_t(nodes), 0);
+    for (int32_t e = 0; e < E; ++e) rn_[size_t(e * nodes + home_[size_t(e)])] = hcnt_[size_t(e)];
+    const int32_t total_cap = cap == m ? G : R;
+    // Node level: extra replicas of the heavy nodes' experts are served from lighter nodes.
+    node_balancer_.balance(w, home_.data(), E, nodes, m, total_cap, joint_, kNodeWorkPerSlot * R, kNodeSlack,
+                           hcnt_.data(), rn_.data());
+    // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes). An expert
+    // served from several nodes keeps its count; one served from this node only may change it.
+    node_w_.assign(size_t(nodes), 0.0);
+    for (int32_t e = 0; e < E; ++e)
+        for (int32_t node = 0; node < nodes; ++node)
+            node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * (w[e] / double(hcnt_[size_t(e)]));
+    node_order_.resize(size_t(nodes));
+    std::iota(node_order_.begin(), node_order_.end(), 0);
+    std::sort(node_order_.begin(), node_order_.end(), [this](int32_t a, int32_t b) {
+        return node_w_[size_t(a)] > node_w_[size_t(b)] || (node_w_[size_t(a)] == node_w_[size_t(b)] && a < b);
+    });
+    out_.resize(size_t(K));
+    double worst = -1.0;
+    for (int32_t node : node_order_) {
+        int32_t k = 0;
+        for (int32_t e = 0; e < E; ++e) {
+            const int32_t r = rn_[size_t(e * nodes + node)];
+            if (!r) continue;
+            local_[size_t(k)] = e;
+            cnt_[size_t(k)] = r;
+            if (r == hcnt_[size_t(e)]) {
+                local_w_[size_t(k)] = w[e];
+                item_[size_t(k)] = -1.0;
+            } else {
+                item_[size_t(k)] = w[e] / double(hcnt_[size_t(e)]);
+                local_w_[size_t(k)] = item_[size_t(k)] * double(r);
+            }
+            ++k;
+        }
+        const auto res = solver_.solve(local_w_.data(), cnt_.data(), k, m, S, joint_, m, kWorkPerSlot * K, out_.data(),
+                                       item_.data(), worst);
+        worst = std::max(worst, res.max_load);
+        for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
+    }
+}
+
 // Whether the reference's heaviest GPU is at least `mine`, found cheaply: the reference packs
 // groups onto nodes greedily (float32), then replicates and packs each node on its own. Its node
 // loads spread evenly bound its heaviest GPU from below; failing that, its nodes are rebuilt
@@ -186,7 +265,10 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const bool by_group = in.policy != Policy::global;
-    place_nodes(in, out.phy2log, by_group);
+    if (in.policy == Policy::hybrid)
+        place_hybrid(in, out.phy2log);
+    else
+        place_nodes(in, out.phy2log, by_group);
     if (!safety_net_) return;
     // The reference under the same constraints (its hierarchical placement is a valid hybrid
     // one), unless a cheap look at it shows that it cannot do better.

@@ -5,6 +5,7 @@
 #include "apportion.hpp"
 #include "bin_solver.hpp"
 #include "deepseek.hpp"
+#include "node_balancer.hpp"
 
 namespace eplb::detail {
 
@@ -48,6 +49,7 @@ private:
     Apportioner apportioner_;
     BinSolver solver_;
     GroupAssigner assigner_;
+    NodeBalancer node_balancer_;
     DeepSeek reference_;
     BalancedPacker packer_;
     Replicator replicator_;
@@ -55,8 +57,10 @@ private:
     std::vector<float> ref_group_w_, ref_w_, ref_slot_w_;
     std::vector<int32_t> node_of_group_, node_order_, local_, cnt_, out_, ref_, count_, ref_pack_, ref_rank_;
     std::vector<int32_t> ref_slot_, ref_cnt_, ref_slot_pack_, ref_slot_rank_;
+    std::vector<int32_t> home_, hcnt_, rn_;
 
-    void place_nodes(const LayerInput& in, int32_t* phy2log, bool hybrid);
+    void place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
+    void place_hybrid(const LayerInput& in, int32_t* phy2log);
     bool remove_duplicates(const double* w, int32_t E, int32_t* phy2log, int32_t R, int32_t G, int32_t nodes);
     bool reference_no_better(const LayerInput& in, bool by_group, double mine);
     double max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G);
