@@ -1,0 +1,255 @@
+// Section (a)+(b): rebalance speed per algorithm and policy at the suite's shapes, WASM under Node,
+// native (Google Benchmark target eplb_suite_bench, built here when missing) and DeepSeek's Python
+// reference, all on the same matrices in one run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { speed as speedSpec, quick as quickSpec } from '../workloads.mjs';
+import { attempt, now, progress, root, shapeLabel, sourceLoads, topologyOptions, writeMatrix } from './suite.mjs';
+import { median, ms, ratio } from './report.mjs';
+
+/** Median of repeated calls after warm-up; the warm-up and the minimum stop early for slow calls. */
+export function timeCalls(fn, { warmup, minCalls, maxCalls, budgetSeconds }) {
+  const budget = budgetSeconds * 1000;
+  let start = now();
+  for (let i = 0; i < warmup && (i === 0 || now() - start < budget / 3); i++) fn();
+  const times = [];
+  start = now();
+  for (;;) {
+    const elapsed = now() - start;
+    if (times.length >= maxCalls) break;
+    if (times.length >= minCalls && elapsed >= budget) break;
+    if (times.length >= 3 && elapsed >= 3 * budget) break;
+    const s = now();
+    fn();
+    times.push(now() - s);
+  }
+  return { median: median(times), calls: times.length, min: Math.min(...times) };
+}
+
+const comboKey = (algorithm, policy) => `${algorithm}/${policy}`;
+
+export function runSpeed(eplb, ctx) {
+  const wasmCfg = ctx.quick ? quickSpec.speedWasm : speedSpec.wasm;
+  const policies = speedSpec.policies.filter((p) => ctx.policies.includes(p));
+  const combos = ctx.algorithms.flatMap((algorithm) => policies.map((policy) => ({ algorithm, policy })));
+  const cases = speedSpec.cases.map((c) => {
+    const w = sourceLoads(eplb, c.source);
+    const topo = topologyOptions(c.topology);
+    const file = path.join(ctx.tmpDir, `speed-${c.name}.f64`);
+    writeMatrix(file, w);
+    return { ...c, w, topo, file, label: shapeLabel(w, topo), wasm: {}, native: {}, reference: null };
+  });
+
+  // WASM under Node.
+  for (const c of cases) {
+    for (const { algorithm, policy } of combos) {
+      const opts = { ...c.topo, algorithm, policy };
+      const first = attempt(() => eplb.rebalance(c.w, opts));
+      if (first.error) {
+        c.wasm[comboKey(algorithm, policy)] = { error: first.error };
+        continue;
+      }
+      progress(`speed wasm ${c.name} ${algorithm}/${policy}`);
+      c.wasm[comboKey(algorithm, policy)] = timeCalls(() => eplb.rebalance(c.w, opts), wasmCfg);
+    }
+    const ds = attempt(() => eplb.rebalance(c.w, { ...c.topo, algorithm: ctx.referenceAlgorithm, policy: 'auto' }));
+    c.deepseekPhy2log = ds.value?.phy2log ?? null;
+    c.deepseekLogcnt = ds.value?.logcnt ?? null;
+  }
+
+  const manifest = cases.map((c) => ({
+    name: c.name, path: c.file, layers: c.w.layers, experts: c.w.experts,
+    replicas: c.topo.replicas, groups: c.topo.groups, nodes: c.topo.nodes, gpus: c.topo.gpus, combos,
+  }));
+  const manifestFile = path.join(ctx.tmpDir, 'speed-manifest.json');
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
+
+  const native = ctx.noNative ? { status: 'skipped (--no-native)' } : runNative(manifestFile, ctx);
+  for (const c of cases) c.native = native.results?.[c.name] ?? {};
+
+  const reference = runReference(manifestFile, cases, ctx);
+  for (const c of cases) c.reference = reference.results?.[c.name] ?? null;
+
+  return { cases, combos, native, reference, wasmCfg };
+}
+
+/** Builds (incrementally) and runs the native Google Benchmark target on the manifest. */
+function runNative(manifestFile, ctx) {
+  const buildDir = path.resolve(root, ctx.nativeBuildDir);
+  const exe = path.join(buildDir, 'bench', 'native', 'eplb_suite_bench');
+  const run = (cmd, args, timeout) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout, maxBuffer: 1 << 28 });
+  if (!ctx.noBuild || !existsSync(exe)) {
+    if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
+      progress(`configuring ${ctx.nativeBuildDir} (native, Release)`);
+      const r = run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DEPLB_BUILD_TESTS=OFF'], 600e3);
+      if (r.status !== 0) return { status: `native: cmake configure failed: ${tail(r)}` };
+    }
+    progress(`building eplb_suite_bench in ${ctx.nativeBuildDir} (incremental)`);
+    const r = run('cmake', ['--build', buildDir, '-j2', '--target', 'eplb_suite_bench'], 1800e3);
+    if (r.status !== 0) {
+      if (!existsSync(exe)) return { status: `native: build failed: ${tail(r)}` };
+      progress('native build failed; timing the previous binary');
+    }
+  }
+  if (!existsSync(exe)) return { status: `native: ${exe} missing (is libbenchmark-dev installed?)` };
+  const cfg = ctx.quick ? quickSpec.speedNative : speedSpec.native;
+  progress(`speed native: ${path.relative(root, exe)} (${cfg.repetitions} repetitions x ${cfg.minTime} s per benchmark)`);
+  const r = run(exe, [
+    '--suite', manifestFile, '--benchmark_format=json', `--benchmark_repetitions=${cfg.repetitions}`,
+    '--benchmark_report_aggregates_only=true', `--benchmark_min_time=${cfg.minTime}`,
+  ], 3600e3);
+  if (r.status !== 0) return { status: `native: eplb_suite_bench failed: ${tail(r)}` };
+  let json;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch (e) {
+    return { status: `native: unreadable benchmark output (${e.message})` };
+  }
+  const results = {};
+  for (const b of json.benchmarks ?? []) {
+    const name = b.run_name ?? b.name;
+    const [caseName, algorithm, policy] = name.split('/');
+    const slot = ((results[caseName] ??= {})[comboKey(algorithm, policy)] ??= {});
+    if (b.error_occurred) slot.error = b.error_message;
+    else if (b.aggregate_name === 'median') slot.median = toMs(b.real_time, b.time_unit);
+    else if (b.aggregate_name === undefined && slot.median === undefined) slot.median = toMs(b.real_time, b.time_unit);
+  }
+  const ctxInfo = json.context ?? {};
+  return {
+    status: 'ok',
+    results,
+    context: `${path.relative(root, exe)} (${buildType(buildDir)} build of the working tree), Google Benchmark ${cfg.repetitions} repetitions of at least ${cfg.minTime} s, the median; ${ctxInfo.num_cpus ?? '?'} CPUs at ${ctxInfo.mhz_per_cpu ?? '?'} MHz`,
+  };
+}
+
+function buildType(buildDir) {
+  try {
+    return /^CMAKE_BUILD_TYPE:\w+=(.*)$/m.exec(readFileSync(path.join(buildDir, 'CMakeCache.txt'), 'utf8'))?.[1] || 'default';
+  } catch {
+    return '?';
+  }
+}
+
+const toMs = (t, unit) => t * ({ ns: 1e-6, us: 1e-3, ms: 1, s: 1e3 }[unit] ?? 1);
+const tail = (r) => String(r.error?.message ?? r.stderr ?? r.stdout ?? '').trim().split('\n').slice(-3).join(' / ').slice(-300);
+
+/** Runs DeepSeek's eplb.py (Debian's python3 with torch) on the same inputs. */
+function runReference(manifestFile, cases, ctx) {
+  if (!ctx.referencePath) return { status: 'absent: no --reference PATH and no EPLB_REFERENCE; reference columns empty' };
+  if (!existsSync(ctx.referencePath)) return { status: `absent: ${ctx.referencePath} does not exist` };
+  const calls = Object.fromEntries(cases.map((c) => [c.name, (ctx.quick ? quickSpec.referenceCalls : speedSpec.reference.calls)[c.name] ?? 3]));
+  const callsFile = path.join(ctx.tmpDir, 'reference-calls.json');
+  writeFileSync(callsFile, JSON.stringify(calls));
+  progress(`reference: ${ctx.python} ${ctx.referencePath} (${Object.entries(calls).map(([k, v]) => `${k} x${v}`).join(', ')})`);
+  const r = spawnSync(ctx.python, [path.join(root, 'bench/lib/reference_timer.py'), ctx.referencePath, manifestFile, callsFile], {
+    cwd: root, encoding: 'utf8', timeout: 3600e3, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) return { status: `failed: ${ctx.python} exited ${r.status ?? r.error?.message}` };
+  const out = JSON.parse(r.stdout);
+  const results = {};
+  for (const c of cases) {
+    const rc = out.cases[c.name];
+    if (!rc) continue;
+    let differ = null;
+    let logcntSame = null;
+    if (c.deepseekPhy2log && rc.phy2log.length === c.deepseekPhy2log.length) {
+      differ = 0;
+      for (let i = 0; i < rc.phy2log.length; i++) if (rc.phy2log[i] !== c.deepseekPhy2log[i]) differ++;
+      // Replica counts read off the reference's phy2log, against ours.
+      const { layers, experts } = c.w;
+      const counts = new Int32Array(layers * experts);
+      const R = rc.phy2log.length / layers;
+      for (let i = 0; i < rc.phy2log.length; i++) counts[Math.floor(i / R) * experts + rc.phy2log[i]]++;
+      logcntSame = counts.every((x, i) => x === c.deepseekLogcnt[i]);
+    }
+    results[c.name] = { median: median(rc.times_ms), calls: rc.times_ms.length, differ, logcntSame, slots: rc.phy2log.length };
+  }
+  return { status: 'ok', results, info: `torch ${out.torch}, ${out.threads} threads` };
+}
+
+/** The speed tables. */
+export function speedSections(s, ctx) {
+  const rows = [];
+  const unsupported = new Set();
+  for (const c of s.cases) {
+    const ref = c.reference?.median;
+    for (const { algorithm, policy } of s.combos) {
+      const k = comboKey(algorithm, policy);
+      const wv = c.wasm[k] ?? {};
+      const nv = c.native[k] ?? {};
+      if (wv.error) {
+        unsupported.add(wv.error);
+        rows.push([c.name, algorithm, policy, 'unsupported', '', '', '', '', '']);
+        continue;
+      }
+      rows.push([
+        c.name, algorithm, policy, `${ms(wv.median)} (${wv.calls})`, nv.error ? 'error' : ms(nv.median),
+        ratio(wv.median / nv.median), ratio(ref / wv.median), ratio(ref / nv.median),
+        algorithm === ctx.referenceAlgorithm && policy === 'auto' && c.reference?.differ !== null && c.reference?.differ !== undefined
+          ? (c.reference.differ === 0
+            ? 'phy2log = reference'
+            : `phy2log: ${c.reference.differ} of ${c.reference.slots} slots differ; logcnt ${c.reference.logcntSame ? '=' : '!='} reference`)
+          : '',
+      ]);
+    }
+    rows.push([c.name, 'DeepSeek reference (Python)', 'auto', '', '', '', ref ? `${ms(ref)} ms (${c.reference.calls})` : 'absent', '', '']);
+  }
+  const scaling = [];
+  const [v3, ...bigger] = s.cases;
+  for (const { algorithm, policy } of s.combos) {
+    const k = comboKey(algorithm, policy);
+    if (v3.wasm[k]?.error) continue;
+    scaling.push([
+      algorithm, policy,
+      ...s.cases.map((c) => `${ms(c.wasm[k]?.median)} / ${ms(c.native[k]?.median)}`),
+      ...bigger.map((c) => `${ratio(c.wasm[k]?.median / v3.wasm[k]?.median)} / ${ratio(c.native[k]?.median / v3.native[k]?.median)}`),
+    ]);
+  }
+  const cfg = s.wasmCfg;
+  return {
+    title: 'Speed: one rebalance call (WASM under Node, native, DeepSeek reference), same inputs, one run',
+    command: 'npm run bench -- --only speed   # EPLB_REFERENCE=/path/to/eplb.py for the reference columns',
+    tables: [
+      {
+        caption: `Shapes: ${s.cases.map((c) => `${c.name} = ${c.label} (${c.source.real ? `real file ${c.source.real}` : `synthetic seed ${c.source.seed}`})`).join('; ')}. Times in ms, medians.`,
+        columns: ['shape', 'algorithm', 'policy', 'WASM ms (calls)', 'native ms', 'WASM / native', 'reference / WASM', 'reference / native', 'reference parity'],
+        align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+        rows,
+      },
+      {
+        caption: 'Growth with the shape: median ms WASM / native, and the time relative to the V3 shape (WASM / native).',
+        columns: ['algorithm', 'policy', ...s.cases.map((c) => `${c.name} ms`), ...bigger.map((c) => `${c.name} / v3`)],
+        align: ['l', 'l', ...s.cases.map(() => 'r'), ...bigger.map(() => 'r')],
+        rows: scaling,
+      },
+    ],
+    notes: [
+      `WASM: ${cfg.warmup} warm-up calls, then up to ${cfg.maxCalls} calls or ${cfg.budgetSeconds} s (at least ${cfg.minCalls}); the median; js/generated/eplb.wasm as built.`,
+      `Native: ${s.native.status === 'ok' ? s.native.context : s.native.status}.`,
+      'Reference parity: our deepseek (auto) placement against the reference\'s on the same input; the reference breaks ties between equal loads by an unstable sort (SPEC section 2), so slots of tied experts may differ.',
+      `Reference: ${s.reference.status === 'ok' ? `DeepSeek's eplb.py under ${ctx.python} (${s.reference.info}), one warm-up call, the median of the timed calls` : s.reference.status}.`,
+      ...[...unsupported].map((e) => `unsupported: ${e}`),
+      'Policies timed: ' + speedSpec.policies.filter((p) => ctx.policies.includes(p)).join(', ') + ` (of the module's ${ctx.policies.join(', ')}); 'auto' is the reference's choice (hierarchical here).`,
+    ],
+  };
+}
+
+/** The figures the targets are judged on. */
+export function speedTargets(s, ctx) {
+  const k = comboKey(ctx.referenceAlgorithm, 'auto');
+  const [v3] = s.cases;
+  const largest = s.cases.find((c) => c.name === '61x1024');
+  const ref = v3.reference?.median;
+  return {
+    v3Wasm: v3.wasm[k]?.median,
+    v3Native: v3.native[k]?.median,
+    refV3: ref,
+    ratioWasm: ref / v3.wasm[k]?.median,
+    ratioNative: ref / v3.native[k]?.median,
+    growthWasm: largest && largest.wasm[k]?.median / v3.wasm[k]?.median,
+    growthNative: largest && largest.native[k]?.median / v3.native[k]?.median,
+    largestWasm: largest?.wasm[k]?.median,
+    largestNative: largest?.native[k]?.median,
+  };
+}

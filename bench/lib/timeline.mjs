@@ -1,0 +1,88 @@
+// Section (d): time series. Per window i, place with window i's loads and measure on window i+1;
+// count the slots whose expert changed since the strategy's previous placement.
+// Strategies, per algorithm of the module: fresh each window, and incremental (the previous
+// placement passed as `previous`). The reference strategy is DeepSeek's algorithm, fresh.
+import { quick as quickSpec, syntheticShapes, timeline as spec, topologies } from '../workloads.mjs';
+import { attempt, now, progress, syntheticSeries, topologyOptions } from './suite.mjs';
+import { f4, mean, median, ms, pct } from './report.mjs';
+
+export function runTimeline(eplb, ctx) {
+  const cases = ctx.quick ? quickSpec.timeline : spec.cases;
+  const policy = ctx.policies.includes(spec.policy) ? spec.policy : 'auto';
+  const strategies = [
+    ...ctx.algorithms.map((algorithm) => ({ mode: 'fresh', algorithm })),
+    ...ctx.algorithms.map((algorithm) => ({ mode: 'incremental', algorithm })),
+  ];
+  const out = [];
+  for (const c of cases) {
+    const shape = syntheticShapes[c.shape];
+    const topo = topologyOptions(shape.topology);
+    const rows = [];
+    for (const s of strategies) {
+      progress(`timeline ${c.shape} ${s.mode} ${s.algorithm}`);
+      const r = { ...s, next: [], moved: [], times: [] };
+      for (const seed of c.seeds) {
+        const series = syntheticSeries(c.shape, seed, c.windows);
+        let prev = null;
+        for (let i = 0; i + 1 < series.length && !r.error; i++) {
+          const opts = { ...topo, algorithm: s.algorithm, policy };
+          if (s.mode === 'incremental' && prev) opts.previous = prev;
+          const t0 = now();
+          const p = attempt(() => eplb.rebalance(series[i], opts));
+          if (p.error) {
+            r.error = p.error;
+            break;
+          }
+          if (s.mode === 'fresh' || opts.previous) r.times.push(now() - t0);
+          const e = eplb.evaluate(p.value, series[i + 1], prev ? { previous: prev } : undefined);
+          r.next.push(e.balancednessGpu);
+          if (prev) r.moved.push(e.movedSlots);
+          prev = p.value;
+        }
+      }
+      rows.push(r);
+    }
+    out.push({ ...c, topoName: shape.topology, policy, rows });
+  }
+  return out;
+}
+
+export function timelineSection(cases) {
+  const tables = cases.map((c) => {
+    const ref = c.rows.find((r) => r.mode === 'fresh' && r.algorithm === spec.reference && !r.error);
+    const fresh = c.rows.filter((r) => r.mode === 'fresh' && !r.error && r.next.length);
+    const best = fresh.reduce((a, b) => (mean(b.next) > mean(a.next) ? b : a), fresh[0]);
+    const refMoved = ref ? mean(ref.moved) : NaN;
+    const refNext = ref ? mean(ref.next) : NaN;
+    return {
+      caption: `**synthetic ${c.shape}**, ${topologies[c.topoName].label}, policy ${c.policy}; seeds ${c.seeds.join(', ')} x ${c.windows} windows (${c.seeds.length * (c.windows - 1)} placements per strategy, ${c.seeds.length * (c.windows - 2)} with a previous one).`,
+      columns: ['strategy', 'algorithm', 'next-window bal. GPU avg / min', 'vs reference', 'moved slots / rebalance', 'moved vs reference', 'ms/call'],
+      align: ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+      rows: c.rows.map((r) => {
+        const tag = r === ref ? 'reference (fresh)' : r === best ? `${r.mode} (best fresh)` : r.mode;
+        if (r.error) return [tag, r.algorithm, 'unsupported', '', '', '', ''];
+        const next = mean(r.next);
+        const moved = mean(r.moved);
+        return [
+          tag, r.algorithm, `${f4(next)} / ${f4(Math.min(...r.next))}`, signed(next - refNext), moved.toFixed(1), pct(moved / refMoved),
+          ms(median(r.times)),
+        ];
+      }),
+    };
+  });
+  return {
+    title: 'Time series: next-window balancedness and moved slots (fresh vs incremental)',
+    command: 'npm run bench -- --only timeline',
+    tables,
+    notes: [
+      'Each window is placed with its own loads and measured on the next window (SPEC 4: next-window balancedness).',
+      "Moved slots: slots whose expert differs from the strategy's previous placement (weight copies), per rebalance after the first.",
+      "incremental: rebalance(..., { previous }) with the algorithm's default tolerance; 'best fresh' is the fresh strategy with the best average next-window balancedness.",
+      ...[...new Set(cases.flatMap((c) => c.rows.filter((r) => r.error).map((r) => r.error)))].map((e) => `unsupported: ${e}`),
+      'ms/call: median of the calls (incremental: the calls given a previous placement).',
+      'The native time-series tool (build-*/cpp/eplb_timeline, bench/native/timeline.cpp) measures the same on its own generator.',
+    ],
+  };
+}
+
+const signed = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : '-');
