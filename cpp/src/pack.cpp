@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -10,11 +11,13 @@ namespace {
 
 // For non-negative floats the bit pattern orders like the value. Key = (~bits, index): ascending
 // keys are weights descending, ties by lower index; one integer sort, no indirection.
-inline uint64_t descending_key(float w, int32_t i) {
+inline uint32_t float_bits(float f) {
     uint32_t bits;
-    std::memcpy(&bits, &w, sizeof bits);
-    return (uint64_t(~bits) << 32) | uint32_t(i);
+    std::memcpy(&bits, &f, sizeof bits);
+    return bits;
 }
+
+inline uint64_t descending_key(float w, int32_t i) { return (uint64_t(~float_bits(w)) << 32) | uint32_t(i); }
 
 }  // namespace
 
@@ -33,15 +36,13 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
         return;
     }
     order_descending(w, n, order_, keys_);
-    load_.assign(size_t(m), 0.0f);
-    count_.assign(size_t(m), 0);
-    if (m <= 16) {
+    if (m <= 64) {
         // Open packs kept sorted by (load, index) in a ring: the lightest is at the head. The
         // pack that just grew is re-inserted by shifting whichever side of its place is shorter
         // (in LPT order it usually becomes the heaviest: no shift at all).
-        constexpr int32_t mask = 31;
-        float load[32];
-        int32_t id[32], count[16] = {};
+        constexpr int32_t mask = 127;
+        float load[128];
+        int32_t id[128], count[64] = {};
         int32_t head = 0, open = m;
         for (int32_t p = 0; p < m; ++p) load[p] = 0.0f, id[p] = p;
         auto before = [&](int32_t slot, float l, int32_t i) {  // ring slot sorts before (l, i)
@@ -75,22 +76,24 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
         }
         return;
     }
-    // Same choice in O(log m): the heap top is the lightest open pack (ties: lower index).
+    // Many packs: a min-heap of (load bits, index) keys gives the same choice in O(log m).
     heap_.resize(size_t(m));
-    std::iota(heap_.begin(), heap_.end(), 0);  // all loads 0: index order is already a heap
-    auto later = [this](int32_t a, int32_t b) {
-        return load_[size_t(a)] > load_[size_t(b)] || (load_[size_t(a)] == load_[size_t(b)] && a > b);
-    };
+    for (int32_t p = 0; p < m; ++p) heap_[size_t(p)] = uint64_t(uint32_t(p));  // load 0: already a heap
+    sum_.assign(size_t(m), 0.0f);
+    count_.assign(size_t(m), 0);
+    const auto later = std::greater<uint64_t>();
     for (int32_t item : order_) {
         std::pop_heap(heap_.begin(), heap_.end(), later);
-        const int32_t best = heap_.back();
+        const int32_t best = int32_t(uint32_t(heap_.back()));
         pack[item] = best;
         rank[item] = count_[size_t(best)]++;
-        load_[size_t(best)] += w[item];
-        if (count_[size_t(best)] < per_pack)
+        sum_[size_t(best)] += w[item];
+        if (count_[size_t(best)] < per_pack) {
+            heap_.back() = (uint64_t(float_bits(sum_[size_t(best)])) << 32) | uint32_t(best);
             std::push_heap(heap_.begin(), heap_.end(), later);
-        else
+        } else {
             heap_.pop_back();
+        }
     }
 }
 

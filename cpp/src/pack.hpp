@@ -12,11 +12,10 @@ public:
     void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 
 private:
-    std::vector<int32_t> order_;
-    std::vector<float> load_;
+    std::vector<int32_t> order_, count_;
     std::vector<uint64_t> keys_;
-    std::vector<int32_t> count_;
-    std::vector<int32_t> heap_;  // open packs as a min-heap on (load, index), for large m
+    std::vector<float> sum_;
+    std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
 };
 
 // Indices 0..n-1 sorted by weight descending, ties by lower index first.

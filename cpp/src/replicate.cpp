@@ -43,21 +43,17 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
         }
         return;
     }
-    // Max-heap on (value, -expert): the top is the reference's argmax with its first-index tie rule.
-    auto below = [](const Entry& a, const Entry& b) {
-        return a.value < b.value || (a.value == b.value && a.expert > b.expert);
-    };
+    // Max-heap of (value bits, ~expert) keys: the top is the first maximum, as the reference.
     heap_.resize(size_t(n));
-    for (int32_t i = 0; i < n; ++i) heap_[size_t(i)] = {w[i], i};
-    std::make_heap(heap_.begin(), heap_.end(), below);
+    for (int32_t i = 0; i < n; ++i) heap_[size_t(i)] = (uint64_t(float_bits(w[i])) << 32) | uint32_t(~uint32_t(i));
+    std::make_heap(heap_.begin(), heap_.end());
     for (int32_t slot = n; slot < m; ++slot) {
-        std::pop_heap(heap_.begin(), heap_.end(), below);
-        Entry& top = heap_.back();
-        const int32_t e = top.expert;
+        std::pop_heap(heap_.begin(), heap_.end());
+        const int32_t e = int32_t(~uint32_t(heap_.back()));
         slot_expert[slot] = e;
         ++count[e];
-        top.value = w[e] / float(count[e]);
-        std::push_heap(heap_.begin(), heap_.end(), below);
+        heap_.back() = (uint64_t(float_bits(w[e] / float(count[e]))) << 32) | uint32_t(~uint32_t(e));
+        std::push_heap(heap_.begin(), heap_.end());
     }
 }
 

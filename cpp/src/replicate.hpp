@@ -12,11 +12,7 @@ public:
     void replicate(const float* weight, int32_t n, int32_t m, int32_t* slot_expert, int32_t* count);
 
 private:
-    struct Entry {
-        float value;
-        int32_t expert;
-    };
-    std::vector<Entry> heap_;
+    std::vector<uint64_t> heap_;
     std::vector<float> value_;
     std::vector<uint64_t> keys_;
     std::vector<int32_t> cand_;
