@@ -8,8 +8,8 @@ namespace {
 
 // Local-search work allowed per packing problem, in candidate moves examined per slot.
 constexpr int64_t kWorkPerSlot = 2000;
-// Node-level work of the hybrid policy, in candidate moves per slot of the layer.
-constexpr int64_t kNodeWorkPerSlot = 2000;
+// Node-level work of the hybrid policy per layer, in candidate moves: a base plus some per slot.
+constexpr int64_t kNodeWork = 60000, kNodeWorkPerSlot = 20;
 // Node loads within this fraction of their mean are left as they are: the GPU level cannot do
 // much better, and every further move serves more load away from home.
 constexpr double kNodeSlack = 5e-4;
@@ -162,7 +162,7 @@ void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     for (int32_t e = 0; e < E; ++e) rn_[size_t(e * nodes + home_[size_t(e)])] = hcnt_[size_t(e)];
     const int32_t total_cap = cap == m ? G : R;
     // Node level: extra replicas of the heavy nodes' experts are served from lighter nodes.
-    node_balancer_.balance(w, home_.data(), E, nodes, m, total_cap, joint_, kNodeWorkPerSlot * R, kNodeSlack,
+    node_balancer_.balance(w, home_.data(), E, nodes, m, total_cap, true, kNodeWork + kNodeWorkPerSlot * R, kNodeSlack,
                            hcnt_.data(), rn_.data());
     // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes). An expert
     // served from several nodes keeps its count; one served from this node only may change it.

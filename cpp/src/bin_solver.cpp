@@ -37,6 +37,17 @@ void BinSolver::resort(int32_t bin) {
     }
 }
 
+void BinSolver::refresh(int32_t e) {
+    if (fixed_[size_t(e)]) {
+        up_[size_t(e)] = dn_[size_t(e)] = rl_[size_t(e)];  // never used: fixed experts keep their count
+        return;
+    }
+    const double c = double(cnt_[e]);
+    rl_[size_t(e)] = w_[e] / c;
+    up_[size_t(e)] = w_[e] / (c + 1);
+    dn_[size_t(e)] = cnt_[e] > 1 ? w_[e] / (c - 1) : 0.0;
+}
+
 void BinSolver::reload(int32_t bin) {
     double sum = 0;
     for (int32_t k = bin * S_; k < (bin + 1) * S_; ++k) sum += rl_[size_t(slot_[size_t(k)])];
@@ -241,7 +252,7 @@ bool BinSolver::even_pairs() {
 // The bins' new max when one replica of x in bin `bin` becomes a replica of y (every other
 // replica of x gets heavier, every replica of y lighter). Returns `lh` unless bin h gets lighter.
 double BinSolver::count_move_max(int32_t x, int32_t bin, int32_t y, int32_t h, double lh) {
-    const double nx = w_[x] / double(cnt_[x] - 1), ny = w_[y] / double(cnt_[y] + 1);
+    const double nx = dn_[size_t(x)], ny = up_[size_t(y)];
     touched_.clear();
     auto add = [&](int32_t b, double d) {
         if (!mark_[size_t(b)]) mark_[size_t(b)] = 1, touched_.push_back(b);
@@ -280,7 +291,7 @@ bool BinSolver::improve_counts(int32_t h) {
         const int32_t y = slot_[size_t(i)];
         if (cnt_[y] >= cap_ || !(w_[y] > 0) || fixed_[size_t(y)]) continue;
         if (i > h0 && slot_[size_t(i - 1)] == y) continue;  // sorted: copies are adjacent
-        const double ny = w_[y] / double(cnt_[y] + 1);
+        const double ny = up_[size_t(y)];
         const int32_t lim_y = (cnt_[y] + m_) / m_;
         for (int32_t x = 0; x < n_; ++x) {
             if (x == y || cnt_[x] < 2 || fixed_[size_t(x)]) continue;
@@ -300,8 +311,7 @@ bool BinSolver::improve_counts(int32_t h) {
         for (int32_t y = 0; y < n_; ++y) {
             if (y == x || cnt_[y] >= cap_ || fixed_[size_t(y)]) continue;
             if (!(w_[y] > 0) && cnt_[y] >= 2) continue;  // idle experts do not collect replicas
-            const double ny = w_[y] / double(cnt_[y] + 1);
-            if (lh - rl_[size_t(x)] + ny >= best) continue;
+            if (lh - rl_[size_t(x)] + up_[size_t(y)] >= best) continue;
             if (occurrences(y, h) >= (cnt_[y] + m_) / m_) continue;
             const double v = count_move_max(x, h, y, h, lh);
             if (v < best) best = v, bx = x, bbin = h, by = y;
@@ -319,8 +329,8 @@ bool BinSolver::improve_counts(int32_t h) {
     where_[size_t(by)].push_back(bbin);
     --cnt_[bx];
     ++cnt_[by];
-    rl_[size_t(bx)] = w_[bx] / double(cnt_[bx]);
-    rl_[size_t(by)] = w_[by] / double(cnt_[by]);
+    refresh(bx);
+    refresh(by);
     touched_.clear();
     for (int32_t b : wx) touched_.push_back(b);
     for (int32_t b : where_[size_t(by)]) touched_.push_back(b);
@@ -347,6 +357,9 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
         total += rl_[size_t(e)] * double(count[e]);
     }
     tol_ = 1e-12 * (total / double(m));
+    up_.resize(size_t(n));
+    dn_.resize(size_t(n));
+    for (int32_t e = 0; e < n; ++e) refresh(e);
     slot_.assign(size_t(m) * size_t(S), -1);
     load_.assign(size_t(m), 0.0);
     delta_.assign(size_t(m), 0.0);

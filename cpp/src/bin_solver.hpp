@@ -42,6 +42,7 @@ private:
     int64_t work_ = 0, budget_ = 0;
     double tol_ = 0;  // improvements smaller than this are rounding noise
     std::vector<double> rl_;      // load of one replica, per expert
+    std::vector<double> up_, dn_;  // the same with one replica more (w / (c + 1)), one fewer
     std::vector<uint8_t> fixed_;  // count may not change
     std::vector<int32_t> slot_;   // expert per slot, bin-major, each bin sorted heaviest first
     std::vector<double> load_;    // per bin
@@ -62,6 +63,7 @@ private:
     bool before(int32_t x, int32_t y) const;
     void resort(int32_t bin);
     void reload(int32_t bin);
+    void refresh(int32_t e);
     void initial();
     void repair();
     void swap_slots(int32_t a, int32_t b);

@@ -83,22 +83,48 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
         }
         movable_start_[size_t(N)] = int32_t(movable_.size());
         work += E / 4 + int64_t(multi_.size()) * N;
-        // Swaps: a movable replica of x on h for one of y on b.
+        // Swaps: a movable replica of x on h for one of y on b. The pair's max is least when
+        // w(x) - w(y) is nearest half their difference: each node's movable replicas sorted by
+        // weight, one binary search per x and node, then outward to the first allowed y.
+        sorted_ = movable_;
+        for (int32_t n = 0; n < N; ++n)
+            std::sort(sorted_.begin() + movable_start_[size_t(n)], sorted_.begin() + movable_start_[size_t(n) + 1],
+                      [this](int32_t a, int32_t b) {
+                          return r_[size_t(a)] < r_[size_t(b)] || (r_[size_t(a)] == r_[size_t(b)] && a < b);
+                      });
         for (int32_t i = movable_start_[size_t(h)]; i < movable_start_[size_t(h) + 1]; ++i) {
             const int32_t x = movable_[size_t(i)];
             const double rx = r_[size_t(x)];
             for (int32_t b = 0; b < N; ++b) {
                 if (b == h || rn[x * N + b] >= m) continue;
                 const double lb = load_[size_t(b)];
-                for (int32_t j = movable_start_[size_t(b)]; j < movable_start_[size_t(b) + 1]; ++j) {
-                    const int32_t y = movable_[size_t(j)];
+                const double target = rx - (lh - lb) / 2;
+                const auto first = sorted_.begin() + movable_start_[size_t(b)];
+                const auto last = sorted_.begin() + movable_start_[size_t(b) + 1];
+                const auto split = std::lower_bound(first, last, target, [this](int32_t e, double v) { return r_[size_t(e)] < v; });
+                work += 4;
+                // Below the split: d > half, the pair's max is lb + d, growing downwards.
+                for (auto it = split; it != first;) {
+                    const int32_t y = *--it;
+                    const double d = rx - r_[size_t(y)];
+                    const double v = lb + d;
+                    if (v >= best || !(lh - d < lh - tol_)) break;
                     ++work;
                     if (y == x || rn[y * N + h] >= m) continue;
+                    best = v, kind = 1, bx = x, bb = b, by = y;
+                    break;
+                }
+                // From the split up: d <= half, the pair's max is lh - d, growing upwards.
+                for (auto it = split; it != last; ++it) {
+                    const int32_t y = *it;
                     const double d = rx - r_[size_t(y)];
-                    const double nh = lh - d, nb = lb + d;
-                    if (!(nh < lh - tol_)) continue;
-                    const double v = std::max(nh, nb);
-                    if (v < best) best = v, kind = 1, bx = x, bb = b, by = y;
+                    if (!(d > tol_)) break;
+                    const double v = std::max(lh - d, lb + d);
+                    if (v >= best) break;
+                    ++work;
+                    if (y == x || rn[y * N + h] >= m) continue;
+                    best = v, kind = 1, bx = x, bb = b, by = y;
+                    break;
                 }
             }
         }
@@ -123,12 +149,14 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                 if (!(lh - key.v < best)) break;
                 const double ry = r_[size_t(y)], ny = up_[size_t(y)];
                 for (int32_t b = 0; b < N; ++b) {
+                    ++work;
                     if (b == h || rn[y * N + b] >= m) continue;
                     // b gains y's new replica and loses at most its heaviest movable one.
                     if (load_[size_t(b)] + ny - top_[size_t(b)] - double(rn[y * N + b]) * (ry - ny) >= best) continue;
                     const double lb = load_[size_t(b)] + ny - double(rn[y * N + b]) * (ry - ny);
                     for (int32_t j = movable_start_[size_t(b)]; j < movable_start_[size_t(b) + 1]; ++j) {
                         const int32_t x = movable_[size_t(j)];
+                        ++work;
                         if (x == y) continue;
                         // h and b exactly, before looking at the other nodes.
                         const double grow = dn_[size_t(x)] - r_[size_t(x)];
@@ -147,6 +175,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                 const double rx = r_[size_t(x)];
                 for (const Key& key : keys_) {
                     const int32_t y = key.e;
+                    ++work;
                     if (!(lh - rx - key.v < best)) break;
                     if (!(lh - rx + up_[size_t(y)] - key.v < best)) continue;
                     if (y == x || rn[y * N + h] >= m) continue;

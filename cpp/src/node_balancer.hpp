@@ -25,7 +25,7 @@ public:
 
 private:
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
-    std::vector<int32_t> movable_, movable_start_, multi_;
+    std::vector<int32_t> movable_, movable_start_, multi_, sorted_;
     struct Key {
         double v;
         int32_t e;
