@@ -99,6 +99,7 @@ struct Args {
     eplb::Options inc;
     std::string predictor = "sum";
     int history = 1;
+    double shrink = 1;
     bool per_window = false;
     eplb::Policy policy = eplb::Policy::automatic;
     std::vector<std::string> files;
@@ -117,7 +118,9 @@ void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2
         for (size_t i = 0; i + 1 < ws.size(); ++i) {
             std::vector<xt::xtensor<double, 2>> hist;
             for (size_t j = i + 1 - std::min<size_t>(i + 1, size_t(args.history)); j <= i; ++j) hist.push_back(ws[j]);
-            const auto est = eplb::predict_loads(hist, pred);
+            auto est = eplb::predict_loads(hist, pred);
+            if (args.shrink != 1)
+                for (auto& v : est) v = std::pow(v, args.shrink);
             eplb::Options o_ref;
             o_ref.algorithm = "deepseek";
             o_ref.policy = args.policy;
@@ -210,6 +213,7 @@ int main(int argc, char** argv) {
         } else if (k == "--windows") a.sp.windows = std::stoi(val());
         else if (k == "--drift") a.sp.drift = std::stod(val());
         else if (k == "--decay") a.sp.decay = std::stod(val());
+        else if (k == "--shrink") a.shrink = std::stod(val());
         else if (k == "--hot") a.sp.hot = std::stod(val());
         else if (k == "--boost") a.sp.boost = std::stod(val());
         else if (k == "--tolerance") a.inc.tolerance = std::stod(val());

@@ -304,6 +304,24 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
 
     int64_t diff = 0;
     for (int32_t s = 0; s < R_; ++s) diff += x_[size_t(s)] != prev[s];
+    auto do_swap = [&](int32_t s, int32_t t) {
+        const int32_t a = x_[size_t(s)], b = x_[size_t(t)];
+        diff += changed(s, b) - changed(s, a) + changed(t, a) - changed(t, b);
+        if (hybrid && s / spn_ != t / spn_) {
+            if (s / spn_ == home_of(a)) --home_cnt_[size_t(a)];
+            if (t / spn_ == home_of(a)) ++home_cnt_[size_t(a)];
+            if (t / spn_ == home_of(b)) --home_cnt_[size_t(b)];
+            if (s / spn_ == home_of(b)) ++home_cnt_[size_t(b)];
+        }
+        unlink(s, a);
+        unlink(t, b);
+        x_[size_t(s)] = b;
+        x_[size_t(t)] = a;
+        link(s, b);
+        link(t, a);
+        recompute(s / spg_);
+        recompute(t / spg_);
+    };
     const int64_t max_steps = 4 * int64_t(R_) + 64;
     // Potential: the largest GPU pressure or replica load / replica target; a step must lower the
     // bottleneck without raising anything it touches to the bottleneck's level.
@@ -332,9 +350,11 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
         double best = 0;
         auto consider = [&](double newmax_gpu, double newmax_rep, int64_t cost, int k, int32_t s, int32_t t) {
             const double nphi = std::max(newmax_gpu, newmax_rep * inv_r);
-            if (!(nphi < phi - min_gain) || diff + cost > budget) return;
+            if (!(nphi < phi - min_gain) || diff + cost > budget) return false;
             const double ratio = (phi - std::max(nphi, 1.0)) / (double(std::max<int64_t>(cost, 0)) + 0.25);
-            if (ratio > best) best = ratio, kind = k, bs = s, bt = t;
+            if (!(ratio > best)) return false;
+            best = ratio, kind = k, bs = s, bt = t;
+            return true;
         };
         // New replica loads when slot s changes from its expert to b.
         auto rep_after = [&](int32_t s, int32_t b) {
@@ -405,6 +425,37 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                 }
             }
         }
+        // 4. Nothing single helps: exchange two slots of the busiest GPU with two of another GPU
+        //    of the region (finer load differences than one swap).
+        int32_t bs2 = -1, bt2 = -1;
+        if (kind == 0 && gpu_phase) {
+            for (int32_t gt = slot_lo / spg_; gt < slot_hi / spg_; ++gt) {
+                if (gt == gs) continue;
+                for (int32_t s1 = gs * spg_; s1 < (gs + 1) * spg_; ++s1)
+                    for (int32_t s2 = s1 + 1; s2 < (gs + 1) * spg_; ++s2) {
+                        const int32_t a1 = x_[size_t(s1)], a2 = x_[size_t(s2)];
+                        const double ra1 = w[a1] / double(cnt_[size_t(a1)]), ra2 = w[a2] / double(cnt_[size_t(a2)]);
+                        for (int32_t t1 = gt * spg_; t1 < (gt + 1) * spg_; ++t1)
+                            for (int32_t t2 = t1 + 1; t2 < (gt + 1) * spg_; ++t2) {
+                                const int32_t b1 = x_[size_t(t1)], b2 = x_[size_t(t2)];
+                                const double rb1 = w[b1] / double(cnt_[size_t(b1)]), rb2 = w[b2] / double(cnt_[size_t(b2)]);
+                                const double d = ra1 + ra2 - rb1 - rb2;
+                                if (!(d > 0)) continue;
+                                if (hybrid && gs / gpn_ != gt / gpn_) continue;
+                                if (!dup_ok && (b1 == b2 || a1 == a2 || on_gpu(b1, gs) || on_gpu(b2, gs) ||
+                                                on_gpu(a1, gt) || on_gpu(a2, gt)))
+                                    continue;
+                                const int64_t cost = changed(s1, b1) - changed(s1, a1) + changed(t1, a1) - changed(t1, b1) +
+                                                     changed(s2, b2) - changed(s2, a2) + changed(t2, a2) - changed(t2, b2);
+                                if (diff + cost > budget) continue;
+                                const double dq = rb1 * rb1 + rb2 * rb2 - ra1 * ra1 - ra2 * ra2;
+                                const double nphi = std::max(pressure(load_[size_t(gs)] - d, sq_[size_t(gs)] + dq),
+                                                             pressure(load_[size_t(gt)] + d, sq_[size_t(gt)] - dq));
+                                if (consider(nphi, 0, cost, 3, s1, t1)) bs2 = s2, bt2 = t2;
+                            }
+                    }
+            }
+        }
         if (kind == 0) break;
 
         if (kind == 1) {  // slot bs takes expert bt
@@ -424,27 +475,74 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
             for (int32_t t = head_[size_t(b)]; t >= 0; t = next_[size_t(t)]) touch(t / spg_, 0, 0);
             for (int32_t g : touched_) recompute(g);
             settle();
-        } else {  // swap slots bs and bt
-            const int32_t s = bs, t = bt, a = x_[size_t(s)], b = x_[size_t(t)];
-            diff += changed(s, b) - changed(s, a) + changed(t, a) - changed(t, b);
-            if (hybrid && s / spn_ != t / spn_) {
-                if (s / spn_ == home_of(a)) --home_cnt_[size_t(a)];
-                if (t / spn_ == home_of(a)) ++home_cnt_[size_t(a)];
-                if (t / spn_ == home_of(b)) --home_cnt_[size_t(b)];
-                if (s / spn_ == home_of(b)) ++home_cnt_[size_t(b)];
-            }
-            unlink(s, a);
-            unlink(t, b);
-            x_[size_t(s)] = b;
-            x_[size_t(t)] = a;
-            link(s, b);
-            link(t, a);
-            recompute(s / spg_);
-            recompute(t / spg_);
+        } else if (kind == 2) {  // swap slots bs and bt
+            do_swap(bs, bt);
+        } else {  // exchange slots bs, bs2 with bt, bt2
+            do_swap(bs, bt);
+            do_swap(bs2, bt2);
         }
     }
     std::copy(x_.begin(), x_.end(), out);
     return diff;
+}
+
+void Incremental::anchor(const int32_t* prev, int32_t* out) {
+    // Replica counts: D'Hondt inside each region (the node of each group for the hierarchical
+    // policy, else all slots), as the reference decides them.
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    const int32_t regions = hier ? N_ : 1, per_region = R_ / regions;
+    std::vector<int32_t> want(size_t(E_), 1), have(size_t(E_), 0), region_of(size_t(E_), 0);
+    for (int32_t e = 0; e < E_; ++e) region_of[size_t(e)] = hier ? group_node_[size_t(e / group_size_)] : 0;
+    std::vector<int32_t> used(size_t(regions), 0);
+    for (int32_t e = 0; e < E_; ++e) ++used[size_t(region_of[size_t(e)])];
+    for (int32_t r = 0; r < regions; ++r)
+        for (; used[size_t(r)] < per_region; ++used[size_t(r)]) {
+            int32_t pick = -1;
+            for (int32_t e = 0; e < E_; ++e) {
+                if (region_of[size_t(e)] != r) continue;
+                if (pick < 0 || w_[e] / double(want[size_t(e)]) > w_[pick] / double(want[size_t(pick)])) pick = e;
+            }
+            ++want[size_t(pick)];
+        }
+    for (int32_t s = 0; s < R_; ++s) ++have[size_t(prev[s])];
+    std::copy(prev, prev + R_, out);
+    // GPU loads with the new counts; surplus replicas leave the busiest GPUs first.
+    std::vector<double> gl(size_t(G_), 0.0);
+    for (int32_t s = 0; s < R_; ++s) gl[size_t(s / spg_)] += w_[prev[s]] / double(want[size_t(prev[s])]);
+    for (int32_t e = 0; e < E_; ++e)
+        while (have[size_t(e)] > want[size_t(e)]) {
+            int32_t pick = -1;
+            for (int32_t s = 0; s < R_; ++s)
+                if (out[s] == e && (pick < 0 || gl[size_t(s / spg_)] > gl[size_t(pick / spg_)])) pick = s;
+            gl[size_t(pick / spg_)] -= w_[e] / double(want[size_t(e)]);
+            out[pick] = -1;
+            --have[size_t(e)];
+        }
+    // Missing replicas, heaviest first, into the free slot of their region on the lightest GPU
+    // (avoiding a second replica on one GPU when possible).
+    std::vector<std::pair<double, int32_t>> todo;
+    for (int32_t e = 0; e < E_; ++e)
+        for (int32_t k = have[size_t(e)]; k < want[size_t(e)]; ++k) todo.push_back({-w_[e] / double(want[size_t(e)]), e});
+    std::sort(todo.begin(), todo.end());
+    auto on_gpu = [&](int32_t e, int32_t g) {
+        for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s)
+            if (out[s] == e) return true;
+        return false;
+    };
+    for (const auto& [negr, e] : todo) {
+        const int32_t lo = hier ? region_of[size_t(e)] * spn_ : 0, hi = hier ? lo + spn_ : R_;
+        int32_t pick = -1;
+        bool pick_dup = true;
+        for (int32_t s = lo; s < hi; ++s) {
+            if (out[s] != -1) continue;
+            const bool dup = on_gpu(e, s / spg_);
+            if (pick < 0 || (pick_dup && !dup) ||
+                (dup == pick_dup && gl[size_t(s / spg_)] < gl[size_t(pick / spg_)]))
+                pick = s, pick_dup = dup;
+        }
+        out[pick] = e;
+        gl[size_t(pick / spg_)] += -negr;
+    }
 }
 
 bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_target) {
@@ -565,6 +663,23 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
         repaired_.resize(size_t(R_));
         moves_r = repair(prev, prev, repaired_.data(), tg, budget);
         repair_meets = meets(repaired_.data());
+        // Replica counts redone (D'Hondt) on the previous placement, then repaired.
+        if (!repair_meets && policy_ != Policy::hybrid) {
+            swapped_.resize(size_t(R_));
+            anchor(prev, swapped_.data());
+            int64_t start_moves = 0;
+            for (int32_t s = 0; s < R_; ++s) start_moves += swapped_[size_t(s)] != prev[s];
+            if (start_moves <= budget) {
+                alt_.resize(size_t(R_));
+                const int64_t moves_a = repair(swapped_.data(), prev, alt_.data(), tg, budget);
+                const bool alt_meets = meets(alt_.data());
+                if (alt_meets || maxima(alt_.data(), kappa).load < maxima(repaired_.data(), kappa).load) {
+                    repaired_.swap(alt_);
+                    moves_r = moves_a;
+                    repair_meets = alt_meets;
+                }
+            }
+        }
         // Hierarchical: when the busiest node alone keeps the target out of reach, try moving one
         // group to another node (swapping it with one of that node's groups), then repair.
         if (!repair_meets && policy_ == Policy::hierarchical && N_ > 1) {

@@ -67,6 +67,9 @@ private:
     int64_t repair(const int32_t* start, const int32_t* prev, int32_t* out, const Targets& targets, int64_t budget);
     // Hierarchical: `prev` with one group of the busiest node swapped with a group of another node
     // (the swap that evens the two nodes best), if the busiest node is what blocks `load_target`.
+    // `prev` with D'Hondt replica counts for the new loads: surplus replicas leave the busiest
+    // GPUs, missing ones go to the lightest GPUs with a free slot; groups stay on their nodes.
+    void anchor(const int32_t* prev, int32_t* out);
     bool swap_groups(const int32_t* prev, int32_t* out, double load_target);
 
     std::unique_ptr<Algorithm> inner_;
