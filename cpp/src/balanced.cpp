@@ -193,8 +193,10 @@ void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
             }
             ++k;
         }
+        solver_.set_counts_first(true);
         const auto res = solver_.solve(local_w_.data(), cnt_.data(), k, m, S, joint_, m, kWorkPerSlot * K, out_.data(),
                                        item_.data(), worst);
+        solver_.set_counts_first(false);
         worst = std::max(worst, res.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }

@@ -374,8 +374,9 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
             const int32_t h = heaviest();
             if (load_[size_t(h)] <= stop_at) break;
             if (improve_heaviest(h)) continue;
-            if (joint_ && improve_counts(h)) continue;
+            if (counts_first_ && joint_ && improve_counts(h)) continue;
             if (even_pairs()) continue;
+            if (!counts_first_ && joint_ && improve_counts(h)) continue;
             break;
         }
     }

@@ -29,6 +29,9 @@ public:
     // weight of one replica of that expert, whose count then stays fixed (its other replicas
     // live elsewhere); where < 0, w / count as usual.
     // out[m * S]: the expert in each slot, bin-major (slot k of bin b at b * S + k).
+    // Whether count moves are tried before the all-pairs pass when the heaviest bin is stuck (they
+    // pay off when some experts' counts are fixed elsewhere; otherwise the cheaper pass first).
+    void set_counts_first(bool v) { counts_first_ = v; }
     // Stops early once the heaviest bin weighs no more than stop_at.
     Result solve(const double* w, int32_t* count, int32_t n, int32_t m, int32_t S, bool joint, int32_t cap,
                  int64_t budget, int32_t* out, const double* item = nullptr, double stop_at = -1.0);
@@ -37,7 +40,7 @@ private:
     const double* w_ = nullptr;
     int32_t* cnt_ = nullptr;
     int32_t n_ = 0, m_ = 0, S_ = 0;
-    bool joint_ = false;
+    bool joint_ = false, counts_first_ = false;
     int32_t cap_ = 0;
     int64_t work_ = 0, budget_ = 0;
     double tol_ = 0;  // improvements smaller than this are rounding noise
