@@ -1,5 +1,7 @@
 #include "pack.hpp"
 
+#include "reference_sort.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -17,16 +19,13 @@ inline uint32_t float_bits(float f) {
     return bits;
 }
 
-inline uint64_t descending_key(float w, int32_t i) { return (uint64_t(~float_bits(w)) << 32) | uint32_t(i); }
 
 }  // namespace
 
 void order_descending(const float* w, int32_t n, std::vector<int32_t>& order, std::vector<uint64_t>& keys) {
     keys.resize(size_t(n));
-    for (int32_t i = 0; i < n; ++i) keys[size_t(i)] = descending_key(w[i], i);
-    std::sort(keys.begin(), keys.end());
     order.resize(size_t(n));
-    for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(keys[size_t(i)]));
+    reference_order_descending(w, n, keys.data(), order.data());
 }
 
 void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {

@@ -5,7 +5,7 @@
 namespace eplb::detail {
 
 // DeepSeek's balanced_packing: n items onto m packs, exactly n/m items each. Items are visited by
-// weight descending (ties: lower index first); each goes to the lightest pack with room (ties:
+// weight descending, in the reference's own order for ties (reference_sort.hpp); each goes to the lightest pack with room (ties:
 // lower pack index), float32 accumulation. n/m == 1 puts item i in pack i.
 class BalancedPacker {
 public:
@@ -18,7 +18,7 @@ private:
     std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
 };
 
-// Indices 0..n-1 sorted by weight descending, ties by lower index first.
+// Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
 void order_descending(const float* weight, int32_t n, std::vector<int32_t>& order, std::vector<uint64_t>& keys);
 
 }  // namespace eplb::detail

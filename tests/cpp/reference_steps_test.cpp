@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "pack.hpp"
+#include "reference_sort.hpp"
 #include "replicate.hpp"
 #include "test_util.hpp"
 
@@ -32,9 +33,9 @@ void naive_pack(const std::vector<float>& w, int32_t m, std::vector<int32_t>& pa
         for (int32_t i = 0; i < n; ++i) pack[size_t(i)] = i, rank[size_t(i)] = 0;
         return;
     }
-    std::vector<int32_t> order(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return w[size_t(a)] > w[size_t(b)]; });
+    std::vector<int32_t> order;
+    std::vector<uint64_t> scratch;
+    detail::order_descending(w.data(), n, order, scratch);  // checked against PyTorch below
     std::vector<float> load(size_t(m), 0.0f);
     std::vector<int32_t> items(size_t(m), 0);
     for (int32_t i : order) {
@@ -84,6 +85,20 @@ TEST(ReferenceSteps, PackMatchesTheLiteralRule) {
                 ASSERT_EQ(pack, want_pack) << "m=" << m << " per=" << per << " kind=" << kind;
                 ASSERT_EQ(rank, want_rank);
             }
+}
+
+TEST(ReferenceSteps, SortOrderOfTiesMatchesPyTorch) {
+    // Permutations recorded from PyTorch's CPU sort by scripts/torch-sort-ties.py.
+    const auto doc = nlohmann::json::parse(slurp(std::string(EPLB_TEST_DATA) + "/torch-sort-ties.json"));
+    ASSERT_GE(doc["cases"].size(), 30u);
+    for (const auto& c : doc["cases"]) {
+        const auto w = c["weight"].get<std::vector<float>>();
+        const auto want = c["order"].get<std::vector<int32_t>>();
+        std::vector<uint64_t> scratch(w.size());
+        std::vector<int32_t> order(w.size());
+        detail::reference_order_descending(w.data(), int32_t(w.size()), scratch.data(), order.data());
+        EXPECT_EQ(order, want) << "n=" << w.size();
+    }
 }
 
 }  // namespace
