@@ -323,6 +323,8 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
         recompute(t / spg_);
     };
     const int64_t max_steps = 4 * int64_t(R_) + 64;
+    int64_t unlocks = 0;
+    const int64_t max_unlocks = std::max<int64_t>(8, R_ / 16);
     // Potential: the largest GPU pressure or replica load / replica target; a step must lower the
     // bottleneck without raising anything it touches to the bottleneck's level.
     for (int64_t step = 0; step < max_steps; ++step) {
@@ -454,6 +456,39 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                                 if (consider(nphi, 0, cost, 3, s1, t1)) bs2 = s2, bt2 = t2;
                             }
                     }
+            }
+        }
+        // 5. Still stuck: even out the pair of GPUs of the region where one swap lowers the sum of
+        //    squared loads most (never raising a GPU to the bottleneck's level); this changes what
+        //    the busiest GPU can swap with.
+        if (kind == 0 && unlocks < max_unlocks) {
+            double best_gain = 0;
+            for (int32_t g1 = slot_lo / spg_; g1 < slot_hi / spg_; ++g1)
+                for (int32_t g2 = slot_lo / spg_; g2 < slot_hi / spg_; ++g2) {
+                    if (g1 == g2 || load_[size_t(g1)] <= load_[size_t(g2)]) continue;
+                    const double gap = load_[size_t(g1)] - load_[size_t(g2)];
+                    for (int32_t s1 = g1 * spg_; s1 < (g1 + 1) * spg_; ++s1) {
+                        const int32_t a = x_[size_t(s1)];
+                        const double ra = w[a] / double(cnt_[size_t(a)]);
+                        for (int32_t t1 = g2 * spg_; t1 < (g2 + 1) * spg_; ++t1) {
+                            const int32_t b = x_[size_t(t1)];
+                            const double d = ra - w[b] / double(cnt_[size_t(b)]);
+                            if (!(d > 0) || !(d < gap)) continue;
+                            const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
+                            if (diff + cost > budget) continue;
+                            if (hybrid && g1 / gpn_ != g2 / gpn_) continue;
+                            if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
+                            const double rb = ra - d, dq = rb * rb - ra * ra;
+                            if (pressure(load_[size_t(g2)] + d, sq_[size_t(g2)] - dq) >= phi - min_gain) continue;
+                            const double gain = 2 * d * (gap - d) / (double(std::max<int64_t>(cost, 0)) + 0.25);
+                            if (gain > best_gain * (1 + 1e-12)) best_gain = gain, bs = s1, bt = t1;
+                        }
+                    }
+                }
+            if (best_gain > 0) {
+                ++unlocks;
+                do_swap(bs, bt);
+                continue;
             }
         }
         if (kind == 0) break;
@@ -606,8 +641,33 @@ bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_tar
     if (!shrink(r1, s2.size()) || !shrink(r2, s1.size())) return false;
     grow(r1, s2.size(), g1);
     grow(r2, s1.size(), g2);
-    for (size_t i = 0; i < s2.size(); ++i) out[s2[i]] = r1[i];
-    for (size_t i = 0; i < s1.size(); ++i) out[s1[i]] = r2[i];
+    // Heaviest replica first into the free slot on the lightest GPU (a GPU without that expert
+    // when possible), GPU loads counting the slots that stay.
+    for (int32_t s : s1) out[s] = -1;
+    for (int32_t s : s2) out[s] = -1;
+    std::vector<double> gl(size_t(G_), 0.0);
+    for (int32_t s = 0; s < R_; ++s)
+        if (out[s] >= 0) gl[size_t(s / spg_)] += w_[out[s]] / double(cnt[size_t(out[s])]);
+    auto fill = [&](const std::vector<int32_t>& slots, std::vector<int32_t> reps) {
+        std::stable_sort(reps.begin(), reps.end(), [&](int32_t a, int32_t b) {
+            return w_[a] / double(cnt[size_t(a)]) > w_[b] / double(cnt[size_t(b)]);
+        });
+        for (int32_t e : reps) {
+            int32_t pick = -1;
+            bool pick_dup = true;
+            for (int32_t s : slots) {
+                if (out[s] != -1) continue;
+                bool dup = false;
+                for (int32_t q = (s / spg_) * spg_; q < (s / spg_ + 1) * spg_; ++q) dup = dup || out[q] == e;
+                if (pick < 0 || (pick_dup && !dup) || (dup == pick_dup && gl[size_t(s / spg_)] < gl[size_t(pick / spg_)]))
+                    pick = s, pick_dup = dup;
+            }
+            out[pick] = e;
+            gl[size_t(pick / spg_)] += w_[e] / double(cnt[size_t(e)]);
+        }
+    };
+    fill(s2, r1);
+    fill(s1, r2);
     return true;
 }
 
