@@ -4,7 +4,7 @@
 // they are missing and we run as root. Incremental: a second run only rebuilds what changed.
 //   node scripts/build.mjs [--tests]   --tests also builds the GoogleTest suite as build-wasm/tests/cpp/eplb_tests.js
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -36,14 +36,35 @@ function ensureToolchain() {
   run('apt-get', ['install', '-y', '--no-install-recommends', ...missing, ...(onPath('cmake') ? [] : ['cmake', 'make'])]);
 }
 
+// The JS glue must name exactly the imports of eplb.wasm (emcc minifies both). A link under
+// heavy load has once produced unminified glue beside a minified .wasm; such a pair fails at
+// instantiation, so it is caught here and relinked.
+function glueMatchesWasm() {
+  const out = path.join(root, 'js', 'generated');
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(path.join(out, 'eplb.wasm'))));
+  const want = JSON.stringify(imports.map((i) => i.name).sort());
+  return ['eplb-node.cjs', 'eplb-web.mjs'].every((f) => {
+    const table = readFileSync(path.join(out, f), 'utf8').match(/var asmLibraryArg=\{([^}]*)\}/);
+    return table && JSON.stringify([...table[1].matchAll(/"([^"]+)":/g)].map((m) => m[1]).sort()) === want;
+  });
+}
+
+const build = () => run('cmake', ['--build', buildDir, '-j2', '--target', 'eplb_wasm', ...(withTests ? ['eplb_tests'] : [])]);
+
 try {
   ensureToolchain();
   const cache = path.join(buildDir, 'CMakeCache.txt');
   if (!existsSync(cache) || withTests)
     run('emcmake', ['cmake', '-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DEPLB_BUILD_TESTS=${withTests ? 'ON' : 'OFF'}`]);
-  run('cmake', ['--build', buildDir, '-j2', '--target', 'eplb_wasm', ...(withTests ? ['eplb_tests'] : [])]);
+  build();
   for (const f of ['eplb-node.cjs', 'eplb-web.mjs', 'eplb.wasm'])
     if (!existsSync(path.join(root, 'js', 'generated', f))) throw new Error(`the build did not produce js/generated/${f}`);
+  if (!glueMatchesWasm()) {
+    console.warn('the JS glue does not match eplb.wasm; relinking');
+    for (const flavour of ['node', 'web']) rmSync(path.join(buildDir, 'bindings', flavour, 'eplb.js'), { force: true });
+    build();
+    if (!glueMatchesWasm()) throw new Error('the JS glue still does not match eplb.wasm after a relink');
+  }
   console.log('built js/generated/ (eplb-node.cjs, eplb-web.mjs, eplb.wasm)');
 } catch (e) {
   console.error(`build failed: ${e.message}`);
