@@ -15,11 +15,15 @@ import { runTimeline, timelineSection } from './lib/timeline.mjs';
 import { timeline as timelineSpec } from './workloads.mjs';
 
 const SECTIONS = ['speed', 'quality', 'timeline', 'memory'];
+const MD_BEGIN = '<!-- npm run bench: begin -->';
+const MD_END = '<!-- npm run bench: end -->';
 const USAGE = `Usage: npm run bench -- [options]   (node bench/run.mjs [options])
 
   --quick              fewer files, seeds and calls: a smoke run
   --only LIST          comma-separated sections: ${SECTIONS.join(', ')} (default: all)
-  --markdown FILE      also write the report as markdown to FILE
+  --markdown FILE      also write the report as markdown to FILE (a FILE holding the markers
+                       <!-- npm run bench: begin --> and <!-- npm run bench: end --> keeps the
+                       text around them: BENCHMARKS.md)
   --json FILE          also write the raw results as JSON to FILE
   --reference PATH     DeepSeek's eplb.py for the side-by-side speed columns (or env EPLB_REFERENCE)
   --python EXE         the Python with torch for the reference (default /usr/bin/python3)
@@ -183,8 +187,17 @@ async function main() {
   ];
   process.stdout.write(renderText(sections, header) + '\n');
   if (opts.markdown) {
-    writeFileSync(opts.markdown, renderMarkdown(sections, header.map((l) => `${l}  `)) + '\n');
-    progress(`markdown written to ${opts.markdown}`);
+    const md = renderMarkdown(sections, header.map((l) => `${l}  `));
+    // A file with the markers keeps its text around them (BENCHMARKS.md); any other is replaced.
+    let old = null;
+    try {
+      old = readFileSync(opts.markdown, 'utf8');
+    } catch {}
+    const begin = old?.indexOf(MD_BEGIN) ?? -1;
+    const end = old?.indexOf(MD_END) ?? -1;
+    if (begin >= 0 && end > begin) writeFileSync(opts.markdown, `${old.slice(0, begin + MD_BEGIN.length)}\n${md}\n${old.slice(end)}`);
+    else writeFileSync(opts.markdown, `${md}\n`);
+    progress(`markdown written to ${opts.markdown}${begin >= 0 && end > begin ? ' (between its markers)' : ''}`);
   }
   if (opts.json) {
     const replacer = (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : k === 'w' || k === 'deepseekPhy2log' || k === 'deepseekLogcnt' ? undefined : v);
