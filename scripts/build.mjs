@@ -28,12 +28,13 @@ function ensureToolchain() {
   if (!existsSync('/usr/include/xtensor/xtensor.hpp')) missing.push('xtensor-dev');
   if (!existsSync('/usr/include/nlohmann/json.hpp')) missing.push('nlohmann-json3-dev');
   if (withTests && !existsSync('/usr/src/googletest/CMakeLists.txt')) missing.push('googletest');
+  for (const tool of ['cmake', 'make']) if (!onPath(tool)) missing.push(tool);
   if (!missing.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get'))
     throw new Error(`missing ${missing.join(', ')}: install them (Debian: apt-get install -y ${missing.join(' ')}) and rerun`);
   run('apt-get', ['update']);
-  run('apt-get', ['install', '-y', '--no-install-recommends', ...missing, ...(onPath('cmake') ? [] : ['cmake', 'make'])]);
+  run('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
 }
 
 // The JS glue must name exactly the imports of eplb.wasm (emcc minifies both). A link under
