@@ -106,7 +106,7 @@ void insertion_sort(Item* first, Item* last) {
     for (Item* i = first + 1; i != last; ++i) {
         if (before(*i, *first)) {
             const Item value = *i;
-            std::memmove(first + 1, first, size_t(i - first) * sizeof(Item));
+            for (Item* j = i; j != first; --j) *j = *(j - 1);
             *first = value;
         } else {
             linear_insert(i);
