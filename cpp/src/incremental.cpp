@@ -369,6 +369,9 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                 const int32_t gt = t / spg_;
                 const int32_t c = x_[size_t(t)];
                 if (c == ea || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
+                if (w[c] / double(cnt_[size_t(c)] - 1) * inv_r >= phi) continue;
+                if ((load_[size_t(gt)] + w[ea] / double(cnt_[size_t(ea)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t >= phi)
+                    continue;
                 const int64_t cost = changed(t, ea) - changed(t, c);
                 if (diff + cost > budget) continue;
                 if (!dup_ok && on_gpu(ea, gt)) continue;
@@ -420,6 +423,9 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                     const int32_t c = x_[size_t(t)];
                     if (gt == gs || c == a || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
                     if (w[c] / double(cnt_[size_t(c)] - 1) * inv_r >= phi) continue;
+                    // gt gains a replica of a and loses one of c (its other GPUs only gain more).
+                    if ((load_[size_t(gt)] + w[a] / double(cnt_[size_t(a)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t >= phi)
+                        continue;
                     const int64_t cost = changed(t, a) - changed(t, c);
                     if (diff + cost > budget) continue;
                     if (!dup_ok && on_gpu(a, gt)) continue;
@@ -463,8 +469,15 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
         //    the busiest GPU can swap with.
         if (kind == 0 && unlocks < max_unlocks) {
             double best_gain = 0;
-            for (int32_t g1 = slot_lo / spg_; g1 < slot_hi / spg_; ++g1)
-                for (int32_t g2 = slot_lo / spg_; g2 < slot_hi / spg_; ++g2) {
+            // The 16 busiest against the 16 idlest GPUs of the region (all of them in small regions).
+            order_.clear();
+            for (int32_t g = slot_lo / spg_; g < slot_hi / spg_; ++g) order_.push_back(g);
+            std::stable_sort(order_.begin(), order_.end(),
+                             [&](int32_t a, int32_t b) { return load_[size_t(a)] > load_[size_t(b)]; });
+            const size_t k = std::min<size_t>(16, order_.size());
+            for (size_t i1 = 0; i1 < k; ++i1)
+                for (size_t i2 = order_.size() - k; i2 < order_.size(); ++i2) {
+                    const int32_t g1 = order_[i1], g2 = order_[i2];
                     if (g1 == g2 || load_[size_t(g1)] <= load_[size_t(g2)]) continue;
                     const double gap = load_[size_t(g1)] - load_[size_t(g2)];
                     for (int32_t s1 = g1 * spg_; s1 < (g1 + 1) * spg_; ++s1) {

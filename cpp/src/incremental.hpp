@@ -86,7 +86,7 @@ private:
     std::vector<int32_t> count_, unit_map_, assign_, tmp_;
     std::vector<int64_t> weight_;
     // Repair state.
-    std::vector<int32_t> x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
+    std::vector<int32_t> order_, x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
     std::vector<double> load_, sq_, delta_, dsq_;
     std::vector<char> is_touched_;
 };
