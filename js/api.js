@@ -4,7 +4,7 @@ import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import * as v from './validate.js';
 
-const f64 = (w) => ({ kind: 'f64', source: w.nested ? w.data : w.data, length: w.layers * w.experts });
+const f64 = (w) => ({ kind: 'f64', source: w.data, length: w.layers * w.experts });
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
 
 function nonNegativeInteger(value, name, fallback) {

@@ -3,9 +3,9 @@
 import { EplbError } from './errors.js';
 
 /**
- * Allocates one heap buffer per spec ({ kind: 'f64' | 'i32', source }, or null for "none" -> 0),
- * fills it from `source` (a typed array or a nested number[][]), calls fn(pointers) and frees
- * the buffers.
+ * Allocates one heap buffer per spec ({ kind: 'f64' | 'i32', source, length }, or null for
+ * "none", passed as pointer 0), fills it from `source` (a typed array, or an array of rows, plain
+ * or typed, laid end to end), calls fn(pointers) and frees the buffers.
  */
 export function withBuffers(Module, specs, fn) {
   const pointers = [];
