@@ -43,17 +43,30 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
         }
         return;
     }
-    // Max-heap of (value bits, ~expert) keys: the top is the first maximum, as the reference.
-    heap_.resize(size_t(n));
-    for (int32_t i = 0; i < n; ++i) heap_[size_t(i)] = (uint64_t(float_bits(w[i])) << 32) | uint32_t(~uint32_t(i));
-    std::make_heap(heap_.begin(), heap_.end());
-    for (int32_t slot = n; slot < m; ++slot) {
-        std::pop_heap(heap_.begin(), heap_.end());
-        const int32_t e = int32_t(~uint32_t(heap_.back()));
-        slot_expert[slot] = e;
+    // Many extra slots. The picks are the `extra` largest quotients w[e] / k (k = 1, 2, ...: an
+    // expert's value while it holds k replicas), taken in the order (quotient descending, expert
+    // ascending), which is the reference's sequence. At least `extra` quotients are >= W / (extra
+    // + n), so expert e contributes at most w[e] (extra + n) / W of them (+2 for float rounding).
+    double total = 0;
+    for (int32_t e = 0; e < n; ++e) total += double(w[e]);
+    if (total == 0) {  // all values 0: the first maximum is always expert 0
+        for (int32_t slot = n; slot < m; ++slot) slot_expert[slot] = 0;
+        count[0] += extra;
+        return;
+    }
+    keys_.clear();
+    const double scale = double(extra + n) / total;
+    for (int32_t e = 0; e < n; ++e) {
+        const int64_t most = std::min<int64_t>(extra, int64_t(double(w[e]) * scale) + 2);
+        for (int64_t k = 1; k <= most; ++k)
+            keys_.push_back((uint64_t(~float_bits(w[e] / float(k))) << 32) | uint32_t(e));
+    }
+    std::nth_element(keys_.begin(), keys_.begin() + (extra - 1), keys_.end());
+    std::sort(keys_.begin(), keys_.begin() + extra);
+    for (int32_t i = 0; i < extra; ++i) {
+        const int32_t e = int32_t(uint32_t(keys_[size_t(i)]));
+        slot_expert[n + i] = e;
         ++count[e];
-        heap_.back() = (uint64_t(float_bits(w[e] / float(count[e]))) << 32) | uint32_t(~uint32_t(e));
-        std::push_heap(heap_.begin(), heap_.end());
     }
 }
 

@@ -12,7 +12,6 @@ public:
     void replicate(const float* weight, int32_t n, int32_t m, int32_t* slot_expert, int32_t* count);
 
 private:
-    std::vector<uint64_t> heap_;
     std::vector<float> value_;
     std::vector<uint64_t> keys_;
     std::vector<int32_t> cand_;
