@@ -23,6 +23,7 @@ export class WorkerClient {
 
   handle(msg) {
     if (msg.type === 'ready') {
+      this.predictors = msg.predictors || [];
       this.resolveReady(msg.algorithms);
       this.onReady(msg.algorithms);
       return;

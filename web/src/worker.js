@@ -1,12 +1,15 @@
 // Web Worker: owns the WASM module and does all computation, so the page never freezes.
 // Protocol:
 //   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, topology, algorithms, dropDense }
-//   worker -> page  { type: 'ready', algorithms: [{ name, description }] }
+//                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
+//                     (series: see timeline/job.js)
+//   worker -> page  { type: 'ready', algorithms: [{ name, description }], predictors: [name] }
 //                   { type: 'progress', id, done, total, label }
-//                   { type: 'result', id, input, runs }
+//                   { type: 'result', id, input, runs }       (timeline: { type: 'result', id, input, timeline })
 //                   { type: 'error', id, stage, message }
 import { loadEplb } from 'eplb-wasm';
 import { runAll } from './compute.js';
+import { timelineJob } from './timeline/job.js';
 
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
@@ -20,7 +23,7 @@ function message(err) {
 }
 
 ready.then(
-  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithms()) }),
+  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithms()), predictors: eplb.predictors ? eplb.predictors() : [] }),
   (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
 );
 
@@ -50,6 +53,14 @@ async function run({ id, source, topology, algorithms, dropDense }) {
   }
 }
 
+async function runTimeline(msg) {
+  const eplb = await ready;
+  const post = (m) => self.postMessage({ ...m, id: msg.id });
+  await timelineJob(eplb, msg, readSource, post, message);
+}
+
 self.onmessage = (ev) => {
-  if (ev.data && ev.data.type === 'run') run(ev.data);
+  if (!ev.data || ev.data.type !== 'run') return;
+  if (ev.data.job === 'timeline') runTimeline(ev.data);
+  else run(ev.data);
 };
