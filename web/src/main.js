@@ -3,9 +3,10 @@ import { WorkerClient } from './worker-client.js';
 import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
 import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
+import { createTimeline, orderDumps } from './timeline/page.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0 };
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [] };
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
 
 function showError(title, detail) {
@@ -38,7 +39,27 @@ function stem(name) {
   return name.replace(/\.json$/i, '').replace(/[^\w.-]+/g, '_');
 }
 
-async function run() {
+function showProgress(done, total, label) {
+  $('progress').max = total;
+  $('progress').value = done;
+  $('progressLabel').textContent = `${label} · ${Math.round((100 * done) / total)}%`;
+}
+
+const timeline = createTimeline({
+  client, readTopology, showError, clearError, onProgress: showProgress, bundled: () => state.files,
+  setBusy: (busy) => {
+    if (busy) { $('progress').value = 0; $('progressLabel').textContent = 'starting…'; }
+    setBusy(busy);
+  },
+});
+
+function run() {
+  if (state.view === 'timeline') return timeline.run();
+  state.placementDirty = false;
+  return runPlacement();
+}
+
+async function runPlacement() {
   clearError();
   const { topology, error } = readTopology();
   if (error) return showError('Check the topology: ', error);
@@ -51,11 +72,7 @@ async function run() {
   $('progressLabel').textContent = 'starting…';
   const started = performance.now();
   try {
-    const result = await client.run({ source, topology, algorithms, dropDense: $('dropDense').checked }, (done, total, label) => {
-      $('progress').max = total;
-      $('progress').value = done;
-      $('progressLabel').textContent = `${label} · ${Math.round((100 * done) / total)}%`;
-    });
+    const result = await client.run({ source, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
     result.wallMs = performance.now() - started;
     state.result = result;
     state.topology = topology;
@@ -82,8 +99,28 @@ function scheduleRun() {
   runTimer = setTimeout(run, 30);
 }
 
+// Settings of the placement view apply at once; in the timeline view (long runs) they wait
+// for the button, and the placement view catches up when shown again.
 function rerun() {
-  if (state.ready) scheduleRun();
+  if (!state.ready) return;
+  if (state.view === 'timeline') state.placementDirty = true;
+  else scheduleRun();
+}
+
+function setView(view) {
+  if (view === state.view) return;
+  state.view = view;
+  document.body.dataset.view = view;
+  for (const b of document.querySelectorAll('nav.tabs button')) b.setAttribute('aria-selected', String(b.dataset.view === view));
+  clearError();
+  if (view === 'timeline') {
+    timeline.render();
+    if (state.ready && !timeline.hasResult()) scheduleRun();
+  } else if (state.ready && (!state.result || state.placementDirty)) {
+    scheduleRun();
+  } else if (state.result) {
+    render();
+  }
 }
 
 function render() {
@@ -132,6 +169,11 @@ async function loadFile(file) {
 }
 
 function wire() {
+  for (const b of document.querySelectorAll('nav.tabs button')) b.addEventListener('click', () => {
+    setView(b.dataset.view);
+    history.replaceState(null, '', b.dataset.view === 'timeline' ? '#timeline' : location.pathname + location.search);
+  });
+  timeline.wire(() => state.view === 'timeline' && scheduleRun());
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
   $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
   $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
@@ -156,7 +198,10 @@ function wire() {
   });
   $('dlMeasures').addEventListener('click', () => saveJson(`${stem(state.result.input.name)}.measures.json`, measuresDocument(state.result, state.topology)));
   let resizeTimer;
-  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => state.result && render(), 150); });
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => (state.view === 'timeline' ? timeline.render() : state.result && render()), 150);
+  });
 }
 
 async function start() {
@@ -165,15 +210,20 @@ async function start() {
   client.onFatal = (msg) => showError('The WebAssembly module did not load: ', msg);
   try {
     const res = await fetch('data/index.json');
-    fillDatasets(res.ok ? await res.json() : []);
+    state.bundled = res.ok ? await res.json() : [];
   } catch {
-    fillDatasets([]);
+    state.bundled = [];
   }
+  fillDatasets(state.bundled);
+  state.files = orderDumps(state.bundled);
+  timeline.sourceHint();
   const algos = await client.ready();
   fillAlgorithms(algos);
+  timeline.fillPredictors(client.predictors);
   $('run').disabled = false;
   state.ready = true;
-  run();
+  if (location.hash === '#timeline') setView('timeline');
+  else runPlacement();
 }
 
 start();
