@@ -127,6 +127,12 @@ function targetsSection(results) {
     rows.push(['deepseek, V3 shape, WASM median', '<= 0.5 ms', `${ms(st.v3Wasm)} ms`, verdict(ok(st.v3Wasm, (x) => x <= 0.5))]);
     rows.push(['deepseek vs DeepSeek reference, V3 shape (WASM)', '>= 400x', Number.isFinite(st.ratioWasm) ? `${ratio(st.ratioWasm)} (reference ${ms(st.refV3)} ms)` : 'reference absent', verdict(ok(st.ratioWasm, (x) => x >= 400))]);
     rows.push(['deepseek vs DeepSeek reference, V3 shape (native)', '>= 400x', Number.isFinite(st.ratioNative) ? ratio(st.ratioNative) : 'not measured', verdict(ok(st.ratioNative, (x) => x >= 400))]);
+    if (st.side) {
+      const sd = st.side;
+      rows.push(['side by side (interleaved rounds): deepseek WASM / native median, V3 shape', '<= 0.5 / <= 0.3 ms', `${ms(sd.wasm)} / ${ms(sd.native)} ms`, verdict(ok(sd.wasm, (x) => x <= 0.5) && ok(sd.native, (x) => x <= 0.3))]);
+      rows.push(['side by side: reference / deepseek, WASM (median of rounds)', '>= 400x', Number.isFinite(sd.ratioWasm) ? `${ratio(sd.ratioWasm)} (reference ${ms(sd.reference)} ms)` : 'reference absent', verdict(ok(sd.ratioWasm, (x) => x >= 400))]);
+      rows.push(['side by side: reference / deepseek, native (median of rounds)', '>= 400x', Number.isFinite(sd.ratioNative) ? ratio(sd.ratioNative) : 'not measured', verdict(ok(sd.ratioNative, (x) => x >= 400))]);
+    }
     rows.push(['deepseek, 61x1024 -> 2048/256 vs V3 time (WASM)', '<= 15x', `${ratio(st.growthWasm)} (${ms(st.largestWasm)} ms)`, verdict(ok(st.growthWasm, (x) => x <= 15))]);
     rows.push(['deepseek, 61x1024 -> 2048/256 vs V3 time (native)', '<= 15x', Number.isFinite(st.growthNative) ? `${ratio(st.growthNative)} (${ms(st.largestNative)} ms)` : 'not measured', verdict(ok(st.growthNative, (x) => x <= 15))]);
   }
@@ -167,7 +173,7 @@ async function main() {
   const results = { machine: m, ctx: { algorithms: ctx.algorithms, policies, referenceAlgorithm: ctx.referenceAlgorithm, quick: !!opts.quick, python: opts.python } };
   const t0 = Date.now();
   try {
-    if (opts.only.includes('speed')) results.speed = runSpeed(eplb, ctx);
+    if (opts.only.includes('speed')) results.speed = await runSpeed(eplb, ctx);
     if (opts.only.includes('quality')) results.quality = runQuality(eplb, ctx);
     if (opts.only.includes('timeline')) results.timeline = runTimeline(eplb, ctx);
     if (opts.only.includes('memory')) results.memory = runMemory(eplb, ctx);

@@ -1,7 +1,8 @@
 // Section (a)+(b): rebalance speed per algorithm and policy at the suite's shapes, WASM under Node,
 // native (Google Benchmark target eplb_suite_bench, built here when missing) and DeepSeek's Python
 // reference, all on the same matrices in one run.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import readline from 'node:readline';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { speed as speedSpec, quick as quickSpec } from '../workloads.mjs';
@@ -15,6 +16,7 @@ export function timeCalls(fn, { warmup, minCalls, maxCalls, budgetSeconds }) {
   for (let i = 0; i < warmup && (i === 0 || now() - start < budget / 3); i++) fn();
   const times = [];
   start = now();
+  const cpu0 = process.cpuUsage();
   for (;;) {
     const elapsed = now() - start;
     if (times.length >= maxCalls) break;
@@ -24,12 +26,15 @@ export function timeCalls(fn, { warmup, minCalls, maxCalls, budgetSeconds }) {
     fn();
     times.push(now() - s);
   }
-  return { median: median(times), calls: times.length, min: Math.min(...times) };
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time (user + system, this process) per call over the timed loop: a mean, less sensitive
+  // than wall time to other processes on a shared machine.
+  return { median: median(times), calls: times.length, min: Math.min(...times), cpu: (cpu.user + cpu.system) / 1000 / times.length };
 }
 
 const comboKey = (algorithm, policy) => `${algorithm}/${policy}`;
 
-export function runSpeed(eplb, ctx) {
+export async function runSpeed(eplb, ctx) {
   const wasmCfg = ctx.quick ? quickSpec.speedWasm : speedSpec.wasm;
   const policies = speedSpec.policies.filter((p) => ctx.policies.includes(p));
   const combos = ctx.algorithms.flatMap((algorithm) => policies.map((policy) => ({ algorithm, policy })));
@@ -71,7 +76,70 @@ export function runSpeed(eplb, ctx) {
   const reference = runReference(manifestFile, cases, ctx);
   for (const c of cases) c.reference = reference.results?.[c.name] ?? null;
 
-  return { cases, combos, native, reference, wasmCfg };
+  const side = await sideBySide(eplb, cases, manifestFile, native, reference, ctx);
+  return { cases, combos, native, reference, wasmCfg, side };
+}
+
+/** Rounds of one reference call, WASM calls and a short native run of the reference algorithm. */
+async function sideBySide(eplb, cases, manifestFile, native, reference, ctx) {
+  const cfg = ctx.quick ? quickSpec.sideBySide : speedSpec.sideBySide;
+  const c = cases.find((x) => x.name === cfg.case);
+  const algorithm = ctx.referenceAlgorithm;
+  const opts = { ...c.topo, algorithm, policy: 'auto' };
+  if (attempt(() => eplb.rebalance(c.w, opts)).error) return { status: `${algorithm} does not run at ${c.name}` };
+  let py = null;
+  let lines = null;
+  if (reference.status === 'ok') {
+    py = spawn(ctx.python, [path.join(root, 'bench/lib/reference_timer.py'), ctx.referencePath, manifestFile, '--serve', c.name], {
+      cwd: root, stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+    const ready = await lines.next();
+    if (ready.done || ready.value.trim() !== 'ready') {
+      py.kill();
+      py = null;
+    }
+  }
+  const rounds = [];
+  try {
+    progress(`side by side at ${c.name}: ${cfg.rounds} rounds of reference, WASM and native ${algorithm}`);
+    for (let r = 0; r < cfg.rounds; r++) {
+      const round = {};
+      if (py) {
+        py.stdin.write(`${c.name}\n`);
+        const [wall, cpu] = String((await lines.next()).value).trim().split(/\s+/).map(Number);
+        round.reference = wall;
+        round.referenceCpu = cpu;
+      }
+      const t = timeCalls(() => eplb.rebalance(c.w, opts), { warmup: 3, minCalls: cfg.wasmCalls, maxCalls: cfg.wasmCalls, budgetSeconds: 10 });
+      round.wasm = t.median;
+      round.wasmCpu = t.cpu;
+      if (native.exe) {
+        const n = spawnSync(native.exe, [
+          '--suite', manifestFile, `--benchmark_filter=^${c.name}/${algorithm}/auto(/|$)`, '--benchmark_format=json', `--benchmark_min_time=${cfg.nativeMinTime}`,
+        ], { cwd: root, encoding: 'utf8', timeout: 600e3 });
+        const b = n.status === 0 ? attempt(() => JSON.parse(n.stdout)).value?.benchmarks?.[0] : null;
+        if (b && !b.error_occurred) {
+          round.native = toMs(b.real_time, b.time_unit);
+          round.nativeCpu = toMs(b.cpu_time, b.time_unit);
+        }
+      }
+      rounds.push(round);
+    }
+  } finally {
+    if (py) {
+      py.stdin.end();
+      py.kill();
+    }
+  }
+  const col = (k) => rounds.map((r) => r[k]).filter((x) => Number.isFinite(x));
+  const ratios = (k) => rounds.filter((r) => Number.isFinite(r.reference) && Number.isFinite(r[k])).map((r) => r.reference / r[k]);
+  return {
+    status: 'ok', name: c.name, label: c.label, algorithm, cfg, rounds,
+    wasm: median(col('wasm')), native: median(col('native')), reference: median(col('reference')),
+    wasmCpu: median(col('wasmCpu')), nativeCpu: median(col('nativeCpu')), referenceCpu: median(col('referenceCpu')),
+    ratioWasm: median(ratios('wasm')), ratioNative: median(ratios('native')),
+  };
 }
 
 /** Builds (incrementally) and runs the native Google Benchmark target on the manifest. */
@@ -112,13 +180,16 @@ function runNative(manifestFile, ctx) {
     const [caseName, algorithm, policy] = name.split('/');
     const slot = ((results[caseName] ??= {})[comboKey(algorithm, policy)] ??= {});
     if (b.error_occurred) slot.error = b.error_message;
-    else if (b.aggregate_name === 'median') slot.median = toMs(b.real_time, b.time_unit);
-    else if (b.aggregate_name === undefined && slot.median === undefined) slot.median = toMs(b.real_time, b.time_unit);
+    else if (b.aggregate_name === 'median' || (b.aggregate_name === undefined && slot.median === undefined)) {
+      slot.median = toMs(b.real_time, b.time_unit);
+      slot.cpu = toMs(b.cpu_time, b.time_unit);
+    }
   }
   const ctxInfo = json.context ?? {};
   return {
     status: 'ok',
     results,
+    exe,
     context: `${path.relative(root, exe)} (${buildType(buildDir)} build of the working tree), Google Benchmark ${cfg.repetitions} repetitions of at least ${cfg.minTime} s, the median; ${ctxInfo.num_cpus ?? '?'} CPUs at ${ctxInfo.mhz_per_cpu ?? '?'} MHz`,
   };
 }
@@ -163,7 +234,9 @@ function runReference(manifestFile, cases, ctx) {
       for (let i = 0; i < rc.phy2log.length; i++) counts[Math.floor(i / R) * experts + rc.phy2log[i]]++;
       logcntSame = counts.every((x, i) => x === c.deepseekLogcnt[i]);
     }
-    results[c.name] = { median: median(rc.times_ms), calls: rc.times_ms.length, differ, logcntSame, slots: rc.phy2log.length };
+    results[c.name] = {
+      median: median(rc.times_ms), cpu: median(rc.cpu_ms ?? []), calls: rc.times_ms.length, differ, logcntSame, slots: rc.phy2log.length,
+    };
   }
   return { status: 'ok', results, info: `torch ${out.torch}, ${out.threads} threads` };
 }
@@ -180,11 +253,11 @@ export function speedSections(s, ctx) {
       const nv = c.native[k] ?? {};
       if (wv.error) {
         unsupported.add(wv.error);
-        rows.push([c.name, algorithm, policy, 'unsupported', '', '', '', '', '']);
+        rows.push([c.name, algorithm, policy, 'unsupported', '', '', '', '', '', '', '']);
         continue;
       }
       rows.push([
-        c.name, algorithm, policy, `${ms(wv.median)} (${wv.calls})`, nv.error ? 'error' : ms(nv.median),
+        c.name, algorithm, policy, `${ms(wv.median)} (${wv.calls})`, ms(wv.cpu), nv.error ? 'error' : ms(nv.median), ms(nv.cpu),
         ratio(wv.median / nv.median), ratio(ref / wv.median), ratio(ref / nv.median),
         algorithm === ctx.referenceAlgorithm && policy === 'auto' && c.reference?.differ !== null && c.reference?.differ !== undefined
           ? (c.reference.differ === 0
@@ -193,7 +266,7 @@ export function speedSections(s, ctx) {
           : '',
       ]);
     }
-    rows.push([c.name, 'DeepSeek reference (Python)', 'auto', '', '', '', ref ? `${ms(ref)} ms (${c.reference.calls})` : 'absent', '', '']);
+    rows.push([c.name, 'DeepSeek reference (Python)', 'auto', ref ? `${ms(ref)} (${c.reference.calls})` : 'absent', ref ? ms(c.reference.cpu) : '', '', '', '', '', '', '']);
   }
   const scaling = [];
   const [v3, ...bigger] = s.cases;
@@ -207,14 +280,31 @@ export function speedSections(s, ctx) {
     ]);
   }
   const cfg = s.wasmCfg;
+  const side = s.side;
+  const sideTable = side?.status === 'ok'
+    ? [{
+        caption: `Side by side at ${side.label} (real file), ${side.algorithm}: ${side.rounds.length} rounds, each of one reference call, the median of ${side.cfg.wasmCalls} WASM calls and a native Google Benchmark run of at least ${side.cfg.nativeMinTime} s, back to back; ratios per round, then the median. Wall ms (cpu ms).`,
+        columns: ['round', 'reference ms (cpu)', 'WASM ms (cpu)', 'native ms (cpu)', 'reference / WASM', 'reference / native', 'cpu: reference / WASM', 'cpu: reference / native'],
+        rows: [
+          ...side.rounds.map((r, i) => [
+            String(i + 1), `${ms(r.reference)} (${ms(r.referenceCpu)})`, `${ms(r.wasm)} (${ms(r.wasmCpu)})`, `${ms(r.native)} (${ms(r.nativeCpu)})`,
+            ratio(r.reference / r.wasm), ratio(r.reference / r.native), ratio(r.referenceCpu / r.wasmCpu), ratio(r.referenceCpu / r.nativeCpu),
+          ]),
+          [
+            'median', `${ms(side.reference)} (${ms(side.referenceCpu)})`, `${ms(side.wasm)} (${ms(side.wasmCpu)})`, `${ms(side.native)} (${ms(side.nativeCpu)})`,
+            ratio(side.ratioWasm), ratio(side.ratioNative), ratio(side.referenceCpu / side.wasmCpu), ratio(side.referenceCpu / side.nativeCpu),
+          ],
+        ],
+      }]
+    : [];
   return {
     title: 'Speed: one rebalance call (WASM under Node, native, DeepSeek reference), same inputs, one run',
     command: 'npm run bench -- --only speed   # EPLB_REFERENCE=/path/to/eplb.py for the reference columns',
     tables: [
       {
         caption: `Shapes: ${s.cases.map((c) => `${c.name} = ${c.label} (${c.source.real ? `real file ${c.source.real}` : `synthetic seed ${c.source.seed}`})`).join('; ')}. Times in ms, medians.`,
-        columns: ['shape', 'algorithm', 'policy', 'WASM ms (calls)', 'native ms', 'WASM / native', 'reference / WASM', 'reference / native', 'reference parity'],
-        align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+        columns: ['shape', 'algorithm', 'policy', 'WASM ms (calls)', 'WASM cpu ms', 'native ms', 'native cpu ms', 'WASM / native', 'reference / WASM', 'reference / native', 'reference parity'],
+        align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
         rows,
       },
       {
@@ -223,9 +313,11 @@ export function speedSections(s, ctx) {
         align: ['l', 'l', ...s.cases.map(() => 'r'), ...bigger.map(() => 'r')],
         rows: scaling,
       },
+      ...sideTable,
     ],
     notes: [
-      `WASM: ${cfg.warmup} warm-up calls, then up to ${cfg.maxCalls} calls or ${cfg.budgetSeconds} s (at least ${cfg.minCalls}); the median; js/generated/eplb.wasm as built.`,
+      `WASM: ${cfg.warmup} warm-up calls, then up to ${cfg.maxCalls} calls or ${cfg.budgetSeconds} s (at least ${cfg.minCalls}); the median wall time; js/generated/eplb.wasm as built.`,
+      'cpu ms: CPU time of the process per call (WASM: the mean over the timed calls from process.cpuUsage(); native: Google Benchmark cpu_time; reference: time.process_time()); on this shared machine wall time often runs at twice the CPU time.',
       `Native: ${s.native.status === 'ok' ? s.native.context : s.native.status}.`,
       'Reference parity: our deepseek (auto) placement against the reference\'s on the same input; the reference breaks ties between equal loads by an unstable sort (SPEC section 2), so slots of tied experts may differ.',
       `Reference: ${s.reference.status === 'ok' ? `DeepSeek's eplb.py under ${ctx.python} (${s.reference.info}), one warm-up call, the median of the timed calls` : s.reference.status}.`,
@@ -241,7 +333,9 @@ export function speedTargets(s, ctx) {
   const [v3] = s.cases;
   const largest = s.cases.find((c) => c.name === '61x1024');
   const ref = v3.reference?.median;
+  const side = s.side?.status === 'ok' ? s.side : null;
   return {
+    side,
     v3Wasm: v3.wasm[k]?.median,
     v3Native: v3.native[k]?.median,
     refV3: ref,
