@@ -168,19 +168,21 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     }
                 }
             }
-            // A movable replica of x on h becomes one more replica of an expert y of h (the
-            // experts that relieve h most, first).
+            // A movable replica of x on h becomes one more replica of an expert y of h: h changes
+            // by -w(x) + (x's other replicas on h) * growth + g(y), g(y) = w/(c+1) - relief on h;
+            // experts y by g ascending, so the scan stops at the first that cannot beat the best.
+            keys2_.clear();
+            for (const Key& key : keys_) keys2_.push_back({up_[size_t(key.e)] - key.v, key.e});
+            std::sort(keys2_.begin(), keys2_.end(),
+                      [](const Key& a, const Key& b) { return a.v < b.v || (a.v == b.v && a.e < b.e); });
             for (int32_t i = movable_start_[size_t(h)]; i < movable_start_[size_t(h) + 1]; ++i) {
                 const int32_t x = movable_[size_t(i)];
-                const double rx = r_[size_t(x)];
-                for (const Key& key : keys_) {
+                const double base = lh - r_[size_t(x)] + double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)]);
+                for (const Key& key : keys2_) {
                     const int32_t y = key.e;
                     ++work;
-                    if (!(lh - rx - key.v < best)) break;
-                    if (!(lh - rx + up_[size_t(y)] - key.v < best)) continue;
+                    if (!(base + key.v < best)) break;
                     if (y == x || rn[y * N + h] >= m) continue;
-                    const double grow = dn_[size_t(x)] - r_[size_t(x)];
-                    if (lh - rx + double(rn[x * N + h] - 1) * grow + up_[size_t(y)] - key.v >= best) continue;
                     work += 1 + N;
                     const double v = count_move_max(x, h, y, h, lh);
                     if (v < best) best = v, kind = 3, bx = x, bb = h, by = y;

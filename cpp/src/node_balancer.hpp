@@ -30,7 +30,7 @@ private:
         double v;
         int32_t e;
     };
-    std::vector<Key> keys_;
+    std::vector<Key> keys_, keys2_;
     const double* w_ = nullptr;
     const int32_t* home_ = nullptr;
     int32_t* cnt_ = nullptr;
