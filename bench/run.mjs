@@ -3,6 +3,7 @@
 // side), quality on the real and synthetic workloads, time series, memory. The workloads are data
 // in bench/workloads.mjs; algorithms and policies are enumerated from the module at run time.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,10 +165,16 @@ async function main() {
   }
   // Imported after the optional build, so that the module loaded is the one just built.
   const { loadEplb } = await import('eplb-wasm');
-  const eplb = await loadEplb();
+  // One snapshot of the module's bytes for the whole run (child processes load the same copy even
+  // if js/generated/ is rebuilt meanwhile).
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'eplb-bench-'));
+  const wasmBinary = readFileSync(path.join(root, 'js/generated/eplb.wasm'));
+  const wasmFile = path.join(tmpDir, 'eplb.wasm');
+  writeFileSync(wasmFile, wasmBinary);
+  const wasmSha = createHash('sha256').update(wasmBinary).digest('hex').slice(0, 12);
+  const eplb = await loadEplb({ wasmBinary });
   const { policies, source: policySource } = policiesOf(eplb);
-  const ctx = { ...opts, tmpDir, eplb, algorithms: algorithmsOf(eplb), policies, referenceAlgorithm: timelineSpec.reference };
+  const ctx = { ...opts, tmpDir, wasmFile, eplb, algorithms: algorithmsOf(eplb), policies, referenceAlgorithm: timelineSpec.reference };
   const m = machine();
   progress(`algorithms: ${ctx.algorithms.join(', ')}; policies: ${policies.join(', ')} (from ${policySource})`);
   const results = { machine: m, ctx: { algorithms: ctx.algorithms, policies, referenceAlgorithm: ctx.referenceAlgorithm, quick: !!opts.quick, python: opts.python } };
@@ -188,7 +195,7 @@ async function main() {
   if (results.memory) sections.push(memorySection(results.memory));
   const header = [
     `Machine: ${m.nproc} cores (\`nproc\`), ${m.cpu}; Node ${m.node}; Emscripten ${m.emscripten}; load average at start ${m.load}.`,
-    `Run: ${m.date}, ${Math.round((Date.now() - t0) / 1000)} s; git ${m.git}; js/generated/eplb.wasm built ${m.wasmTime}${m.stale ? ` (older than the newest change in cpp/ or bindings/, ${m.stale}: WASM and native may differ; rerun with --build-wasm)` : ''}${opts.quick ? '; --quick (smoke run)' : ''}.`,
+    `Run: ${m.date}, ${Math.round((Date.now() - t0) / 1000)} s; git ${m.git}; js/generated/eplb.wasm built ${m.wasmTime} (sha256 ${wasmSha}…)${m.stale ? ` (older than the newest change in cpp/ or bindings/, ${m.stale}: WASM and native may differ; rerun with --build-wasm)` : ''}${opts.quick ? '; --quick (smoke run)' : ''}.`,
     `Algorithms (eplb.algorithms()): ${ctx.algorithms.join(', ')}; policies: ${policies.join(', ')} (from ${policySource}).`,
   ];
   process.stdout.write(renderText(sections, header) + '\n');

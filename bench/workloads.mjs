@@ -106,6 +106,8 @@ export const timeline = {
   /** The reference strategy: DeepSeek's algorithm, a fresh placement every window. */
   reference: 'deepseek',
   policy: 'auto',
+  /** The native time-series tool (bench/native/timeline.cpp) as a cross-check, with these arguments. */
+  native: { args: ['--preset', 'small,v3', '--seeds', '1,2,3,4', '--windows', '8'] },
 };
 
 /** Speed: one rebalance call per shape; V3 on a real file, the larger shapes on synthetic loads. */
@@ -151,6 +153,7 @@ export const quick = {
   topologies: ['v3', 'v3-1node'],
   syntheticQuality: [{ shape: '48x128', seeds: [1] }, { shape: '61x1024', seeds: [1] }],
   timeline: [{ shape: '58x256', seeds: [1, 2], windows: 4 }],
+  nativeTimeline: { args: ['--preset', 'v3', '--seeds', '1,2', '--windows', '4'] },
   speedWasm: { warmup: 2, minCalls: 3, maxCalls: 50, budgetSeconds: 0.4 },
   speedNative: { repetitions: 3, minTime: 0.05 },
   referenceCalls: { v3: 3, '61x512': 1, '61x1024': 1 },

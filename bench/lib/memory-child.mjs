@@ -13,6 +13,9 @@ const gc = () => {
   for (let i = 0; i < 3; i++) globalThis.gc?.();
 };
 const MiB = 2 ** 20;
+// The run's snapshot of eplb.wasm (the parent's copy), when given.
+const wasmBinary = args.wasmFile ? readFileSync(args.wasmFile) : undefined;
+const load = () => loadEplb(wasmBinary ? { wasmBinary } : undefined);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 const [mode, algorithm] = process.argv.slice(3);
@@ -21,7 +24,7 @@ else if (mode === 'heaps') console.log(JSON.stringify(await heaps()));
 else throw new Error(`unknown mode ${mode}`);
 
 async function loop(a) {
-  const eplb = await loadEplb();
+  const eplb = await load();
   const w = readMatrix(args.v3);
   const opts = { ...args.v3.topology, algorithm: a };
   try {
@@ -60,7 +63,7 @@ async function heaps() {
   const rows = [];
   for (const a of args.algorithms)
     for (const policy of args.policies) {
-      const inst = await loadEplb();
+      const inst = await load();
       const before = inst.heapStats();
       const row = { algorithm: a, policy, startMiB: before.heapBytes / MiB };
       try {

@@ -18,6 +18,7 @@ export function runMemory(eplb, ctx) {
     return { path: file, layers: w.layers, experts: w.experts, topology, label: shapeLabel(w, topology) };
   };
   const args = {
+    wasmFile: ctx.wasmFile,
     v3: input(spec.case),
     largest: input(spec.largest),
     algorithms: ctx.algorithms,

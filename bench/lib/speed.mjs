@@ -144,23 +144,10 @@ async function sideBySide(eplb, cases, manifestFile, native, reference, ctx) {
 
 /** Builds (incrementally) and runs the native Google Benchmark target on the manifest. */
 function runNative(manifestFile, ctx) {
-  const buildDir = path.resolve(root, ctx.nativeBuildDir);
-  const exe = path.join(buildDir, 'bench', 'native', 'eplb_suite_bench');
+  const built = buildNative(ctx, 'eplb_suite_bench', 'bench/native/eplb_suite_bench');
+  if (built.error) return { status: `native: ${built.error}` };
+  const { exe, buildDir } = built;
   const run = (cmd, args, timeout) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout, maxBuffer: 1 << 28 });
-  if (!ctx.noBuild || !existsSync(exe)) {
-    if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
-      progress(`configuring ${ctx.nativeBuildDir} (native, Release)`);
-      const r = run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DEPLB_BUILD_TESTS=OFF'], 600e3);
-      if (r.status !== 0) return { status: `native: cmake configure failed: ${tail(r)}` };
-    }
-    progress(`building eplb_suite_bench in ${ctx.nativeBuildDir} (incremental)`);
-    const r = run('cmake', ['--build', buildDir, '-j2', '--target', 'eplb_suite_bench'], 1800e3);
-    if (r.status !== 0) {
-      if (!existsSync(exe)) return { status: `native: build failed: ${tail(r)}` };
-      progress('native build failed; timing the previous binary');
-    }
-  }
-  if (!existsSync(exe)) return { status: `native: ${exe} missing (is libbenchmark-dev installed?)` };
   const cfg = ctx.quick ? quickSpec.speedNative : speedSpec.native;
   progress(`speed native: ${path.relative(root, exe)} (${cfg.repetitions} repetitions x ${cfg.minTime} s per benchmark)`);
   const r = run(exe, [
@@ -203,6 +190,33 @@ function buildType(buildDir) {
 }
 
 const toMs = (t, unit) => t * ({ ns: 1e-6, us: 1e-3, ms: 1, s: 1e3 }[unit] ?? 1);
+const builtOnce = new Set();
+/**
+ * Builds (incrementally, once per run) a native target in the suite's CMake folder, configuring it
+ * (Release, no tests) when needed. Returns { exe, buildDir } or { error }.
+ */
+export function buildNative(ctx, target, relativeExe) {
+  const buildDir = path.resolve(root, ctx.nativeBuildDir);
+  const exe = path.join(buildDir, relativeExe);
+  const run = (cmd, args, timeout) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout, maxBuffer: 1 << 28 });
+  if ((!ctx.noBuild || !existsSync(exe)) && !builtOnce.has(target)) {
+    builtOnce.add(target);
+    if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
+      progress(`configuring ${ctx.nativeBuildDir} (native, Release)`);
+      const r = run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DEPLB_BUILD_TESTS=OFF'], 600e3);
+      if (r.status !== 0) return { error: `cmake configure failed: ${tail(r)}` };
+    }
+    progress(`building ${target} in ${ctx.nativeBuildDir} (incremental)`);
+    const r = run('cmake', ['--build', buildDir, '-j2', '--target', target], 1800e3);
+    if (r.status !== 0) {
+      if (!existsSync(exe)) return { error: `build failed: ${tail(r)}` };
+      progress(`native build of ${target} failed; using the previous binary`);
+    }
+  }
+  if (!existsSync(exe)) return { error: `${exe} missing (is libbenchmark-dev installed?)` };
+  return { exe, buildDir };
+}
+
 const tail = (r) => String(r.error?.message ?? r.stderr ?? r.stdout ?? '').trim().split('\n').slice(-3).join(' / ').slice(-300);
 
 /** Runs DeepSeek's eplb.py (Debian's python3 with torch) on the same inputs. */

@@ -3,7 +3,9 @@
 // Strategies, per algorithm of the module: fresh each window, and incremental (the previous
 // placement passed as `previous`). The reference strategy is DeepSeek's algorithm, fresh.
 import { quick as quickSpec, syntheticShapes, timeline as spec, topologies } from '../workloads.mjs';
-import { attempt, now, progress, syntheticSeries, topologyOptions } from './suite.mjs';
+import { spawnSync } from 'node:child_process';
+import { attempt, now, progress, root, syntheticSeries, topologyOptions } from './suite.mjs';
+import { buildNative } from './speed.mjs';
 import { f4, mean, median, ms, pct } from './report.mjs';
 
 export function runTimeline(eplb, ctx) {
@@ -44,10 +46,24 @@ export function runTimeline(eplb, ctx) {
     }
     out.push({ ...c, topoName: shape.topology, policy, rows });
   }
-  return out;
+  return { cases: out, native: ctx.noNative ? { status: 'skipped (--no-native)' } : runNativeTimeline(ctx) };
 }
 
-export function timelineSection(cases) {
+/** The native time-series tool (bench/native/timeline.cpp, its own generator): its table as is. */
+function runNativeTimeline(ctx) {
+  const built = buildNative(ctx, 'eplb_timeline', 'cpp/eplb_timeline');
+  if (built.error) return { status: built.error };
+  const cfg = ctx.quick ? quickSpec.nativeTimeline : spec.native;
+  progress(`timeline native: eplb_timeline ${cfg.args.join(' ')}`);
+  const r = spawnSync(built.exe, cfg.args, { cwd: root, encoding: 'utf8', timeout: 1800e3 });
+  if (r.status !== 0) return { status: `eplb_timeline failed: ${String(r.stderr ?? r.error?.message).trim().slice(-200)}` };
+  const split = (line) => line.trim().replace(/^\||\|$/g, '').split('|').map((x) => x.trim());
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('|'));
+  if (lines.length < 3) return { status: 'eplb_timeline printed no table' };
+  return { status: 'ok', args: cfg.args, columns: split(lines[0]), rows: lines.slice(2).map(split) };
+}
+
+export function timelineSection({ cases, native }) {
   const tables = cases.map((c) => {
     const ref = c.rows.find((r) => r.mode === 'fresh' && r.algorithm === spec.reference && !r.error);
     const fresh = c.rows.filter((r) => r.mode === 'fresh' && !r.error && r.next.length);
@@ -70,6 +86,13 @@ export function timelineSection(cases) {
       }),
     };
   });
+  if (native.status === 'ok')
+    tables.push({
+      caption: `Native cross-check: \`eplb_timeline ${native.args.join(' ')}\` (bench/native/timeline.cpp: its own seeded generator; reference = deepseek fresh, fresh = default, incremental = default with the previous placement), its table as printed.`,
+      columns: native.columns,
+      align: native.columns.map((_, i) => (i < 3 ? 'l' : 'r')),
+      rows: native.rows,
+    });
   return {
     title: 'Time series: next-window balancedness and moved slots (fresh vs incremental)',
     command: 'npm run bench -- --only timeline',
@@ -80,7 +103,7 @@ export function timelineSection(cases) {
       "incremental: rebalance(..., { previous }) with the algorithm's default tolerance; 'best fresh' is the fresh strategy with the best average next-window balancedness.",
       ...[...new Set(cases.flatMap((c) => c.rows.filter((r) => r.error).map((r) => r.error)))].map((e) => `unsupported: ${e}`),
       'ms/call: median of the calls (incremental: the calls given a previous placement).',
-      'The native time-series tool (build-*/cpp/eplb_timeline, bench/native/timeline.cpp) measures the same on its own generator.',
+      native.status === 'ok' ? 'The last table is the native time-series tool on its own generator: the same measures, a cross-check of the JS figures.' : `Native time-series tool: ${native.status}.`,
     ],
   };
 }
