@@ -25,7 +25,7 @@ export const REBALANCE = `Usage: eplb rebalance INPUT.json --replicas R --groups
 Places every layer of INPUT.json (dense all-zero layers included) and prints the placement as
 JSON: phy2log [L][R], log2phy [L][E][M], logcnt [L][E] as nested arrays, and num_replicas,
 num_groups, num_nodes, num_gpus, algorithm. Topology keys in the input file (num_replicas, ...)
-are used where a flag is absent.
+are used where a flag is absent. INPUT.json may be - (standard input).
 
 Topology:
   --replicas R         physical expert slots per layer (R >= experts, R % gpus == 0)
@@ -56,6 +56,7 @@ Scores a placement against the loads of LOADS.json and prints the measures as JS
 balancedness_gpu, balancedness_replica (overall and per layer), upper_bound, gap_to_bound,
 home_node_fraction, max_gpu_load, moved_slots (with --previous), layer_* arrays and gpu_loads
 [L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it.
+LOADS.json may be - (standard input).
 
   --placement P.json   the placement: a file printed by 'eplb rebalance', or any JSON object
                        with phy2log or SGLang's physical_to_logical_map (required)

@@ -9,7 +9,15 @@ const reason = (e) =>
   ({ ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied', ENOTDIR: 'not a directory' })[e.code] ??
   e.message;
 
+/** The text of `file` ('-': standard input); a missing or unreadable file is a UsageError. */
 export function readText(file, what) {
+  if (file === '-') {
+    try {
+      return readFileSync(0, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${what} from standard input: ${reason(e)}`);
+    }
+  }
   try {
     const size = statSync(file).size;
     if (size > MAX_BYTES) throw new UsageError(`${what} ${file} is ${size} bytes, beyond the limit of ${MAX_BYTES}`);

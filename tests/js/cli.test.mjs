@@ -52,6 +52,13 @@ test('rebalance reproduces golden cases; topology keys in the file stand in for 
   }
 });
 
+test('the input may come from standard input', () => {
+  const r = spawnSync(process.execPath, [cli, 'rebalance', '-', '--replicas', '16', '--groups', '4', '--nodes', '2', '--gpus', '8', '--algorithm', 'deepseek'],
+    { input: readFileSync(goldenDir + 'readme.json'), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).phy2log, readJSON(goldenDir + 'readme.json').phy2log);
+});
+
 test('an SGLang dump in, an SGLang init file out (every layer), and --stats', () => {
   const out = path.join(dir, 'sglang.json');
   const r = run('rebalance', realDir + 'prefill_in2048.json', ...v3, '--format', 'sglang', '--stats', '--output', out);
