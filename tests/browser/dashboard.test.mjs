@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
+import { checkTimeline } from './timeline.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -288,13 +289,16 @@ async function main() {
     const busyAfterSwitch = await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.body.dataset.busy), 100)));
     await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
     check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
+
+    // 8. The timeline view (tests/browser/timeline.mjs).
+    await checkTimeline({ page, eplb, check, shots, dataDir });
   } finally {
     await ctx.close();
     server.close();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
   check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
-  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png and dashboard-error.png`);
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png and timeline.png`);
   if (failures) process.exitCode = 1;
 }
 

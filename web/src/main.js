@@ -16,6 +16,8 @@ function showError(title, detail) {
   t.textContent = title;
   box.append(t, document.createTextNode(detail));
   box.hidden = false;
+  // The button may be far down the page (the timeline's panel is long): bring the message into view.
+  if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: 'nearest' });
 }
 
 function clearError() {

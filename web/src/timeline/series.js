@@ -61,7 +61,7 @@ export function historyWindows(eplb, name, text, steps) {
   const short = total % steps ? `; the last window has ${total % steps} step${total % steps === 1 ? '' : 's'}` : '';
   return {
     windows, names, layers: kept.length, experts: all.experts, keptLayers: kept,
-    description: `${name}: ${total} steps of load_history in ${count} windows of ${steps} steps${short}; ${kept.length} MoE layers × ${all.experts} experts`,
+    description: `${name}: ${total} steps of load_history in ${count} windows of ${steps} step${steps === 1 ? '' : 's'}${short}; ${kept.length} MoE layers × ${all.experts} experts`,
   };
 }
 
@@ -90,14 +90,15 @@ export function fileWindows(eplb, files) {
   };
 }
 
-// prefill before decode, then by input and output tokens: prefill_in512 … decode_in2000out100.
+// Prefill before decode; input-only runs before those with output tokens; then by input and
+// output tokens: prefill_in512, …, prefill_in4096, prefill_in500out1500, …, decode_in2000out100.
 export function orderDumps(names) {
   const key = (f) => {
     const m = /^(\w+?)_in(\d+)(?:out(\d+))?\.json$/.exec(f);
-    return m ? [m[1] === 'prefill' ? 0 : 1, Number(m[2]), Number(m[3] || 0)] : [2, 0, 0];
+    return m ? [m[1] === 'prefill' ? 0 : 1, m[3] ? 1 : 0, Number(m[2]), Number(m[3] || 0)] : [2, 0, 0, 0];
   };
   return [...names].sort((a, b) => {
     const ka = key(a), kb = key(b);
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || (a < b ? -1 : 1);
+    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || ka[3] - kb[3] || (a < b ? -1 : 1);
   });
 }

@@ -55,6 +55,7 @@ export function renderTimeline(result, topology, options) {
   const rows = summarize(timeline);
   $('tlInfo').innerHTML = inputHtml(result, topology, options);
   $('tlBundledNote').hidden = input.kind !== 'files';
+  $('tlOrder').textContent = input.kind === 'files' ? `Windows in order: ${input.names.map((n, i) => `${i} ${n.replace(/\.json$/, '')}`).join(', ')}.` : '';
   $('tlSummary').innerHTML = tableHtml(rows);
   const names = input.names;
   $('tlBalPlot').innerHTML = timelineBalancednessSvg({
