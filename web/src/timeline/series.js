@@ -4,6 +4,7 @@
 import { driftingSeries } from '../../../bench/synthetic.mjs';
 
 const MAX_WINDOWS = 200;
+const MAX_CELLS = 3e7; // loads held at once in the worker (8 bytes each)
 
 export class SeriesError extends Error {}
 
@@ -18,6 +19,8 @@ export function syntheticWindows({ layers, experts, windows, seed }) {
   whole(experts, 'experts', 2, 4096);
   whole(windows, 'windows', 2, MAX_WINDOWS);
   whole(seed, 'seed', 0, 0xffffffff);
+  const cells = layers * experts * windows;
+  if (cells > MAX_CELLS) throw new SeriesError(`${layers} × ${experts} × ${windows} windows is ${(cells / 1e6).toFixed(0)} million loads, more than ${MAX_CELLS / 1e6} million (choose fewer windows, layers or experts)`);
   const series = driftingSeries({ layers, experts, windows, seed });
   return {
     windows: series,
