@@ -166,8 +166,9 @@ void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2
     const double rebalances = double(ref.calls - int64_t(all_series.size()));
     const auto& st = eplb::detail::incremental_totals();
     if (std::getenv("EPLB_TIMELINE_STATS"))
-        std::fprintf(stderr, "incremental layers %lld: repaired %lld (%.1f moves avg), fresh %lld (%.1f moves avg; repair had %.1f)\n",
+        std::fprintf(stderr, "incremental layers %lld: repaired %lld (%.1f moves avg), mixed %lld (%.1f), fresh %lld (%.1f moves avg; repair had %.1f)\n",
                      (long long)st.layers, (long long)st.repaired, st.repaired_moves / std::max(1.0, double(st.repaired)),
+                     (long long)st.mixed, st.mixed_moves / std::max(1.0, double(st.mixed)),
                      (long long)st.fresh, st.fresh_moves / std::max(1.0, double(st.fresh)),
                      st.repair_failed_moves / std::max(1.0, double(st.fresh)));
     std::printf("| %s | %lldx%lld R%lld Gr%lld N%lld G%lld | %zu x %zu | %.4f | %.4f | %.4f | %.0f | %.0f | %.0f | %.1f%% | %.1f / %.1f ms |\n",

@@ -774,8 +774,43 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
             }
         }
     }
+    // Hierarchical: nodes are independent once their groups are fixed. Where the fresh and the
+    // repaired placement put the same groups on a node and the repaired node is within the
+    // targets, take that node from the repair: only the nodes that need it are placed afresh.
+    bool mixed_ok = false;
+    int64_t moves_m = 0;
+    if (can_repair && !repair_meets && fresh_ok && policy_ == Policy::hierarchical && N_ > 1) {
+        mixed_.assign(relabelled_.begin(), relabelled_.end());
+        std::vector<char> gf(static_cast<size_t>(groups_), 0), gr(static_cast<size_t>(groups_), 0);
+        std::vector<int32_t> cnt(size_t(E_), 0);
+        for (int32_t n = 0; n < N_; ++n) {
+            const int32_t lo = n * spn_, hi = lo + spn_;
+            std::fill(gf.begin(), gf.end(), 0);
+            std::fill(gr.begin(), gr.end(), 0);
+            for (int32_t q = lo; q < hi; ++q) gf[size_t(relabelled_[size_t(q)] / group_size_)] = 1, gr[size_t(repaired_[size_t(q)] / group_size_)] = 1;
+            if (gf != gr) continue;
+            for (int32_t q = lo; q < hi; ++q) ++cnt[size_t(repaired_[size_t(q)])];
+            bool ok = true;
+            for (int32_t g = lo / spg_; g < hi / spg_ && ok; ++g) {
+                double sum = 0, sq = 0;
+                for (int32_t q = g * spg_; q < (g + 1) * spg_; ++q) {
+                    const double r = w_[repaired_[size_t(q)]] / double(cnt[size_t(repaired_[size_t(q)])]);
+                    sum += r, sq += r * r;
+                    ok = ok && r <= tg.replica * slack;
+                }
+                ok = ok && sum <= tg.load * slack && sum + kappa * std::sqrt(sq) <= tg.robust * slack;
+            }
+            for (int32_t q = lo; q < hi; ++q) cnt[size_t(repaired_[size_t(q)])] = 0;
+            int64_t mr = 0, mf = 0;
+            for (int32_t q = lo; q < hi; ++q) mr += repaired_[size_t(q)] != prev[q], mf += relabelled_[size_t(q)] != prev[q];
+            if (ok && mr < mf) std::copy(repaired_.begin() + lo, repaired_.begin() + hi, mixed_.begin() + lo);
+        }
+        for (int32_t q = 0; q < R_; ++q) moves_m += mixed_[size_t(q)] != prev[q];
+        mixed_ok = moves_m < moves_f;
+    }
     const int32_t* chosen = nullptr;
     if (can_repair && repair_meets && (!fresh_ok || moves_r <= moves_f)) chosen = repaired_.data();
+    else if (mixed_ok) chosen = mixed_.data();
     else if (fresh_ok) chosen = relabelled_.data();
     else if (can_repair) chosen = repaired_.data();
     else
@@ -785,6 +820,7 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     for (IncrementalStats* st : {&stats_, &incremental_totals()}) {
         ++st->layers;
         if (chosen == repaired_.data()) ++st->repaired, st->repaired_moves += moves_r;
+        else if (chosen == mixed_.data()) ++st->mixed, st->mixed_moves += moves_m;
         else ++st->fresh, st->fresh_moves += moves_f, st->repair_failed_moves += moves_r;
     }
     std::copy(chosen, chosen + R_, out.phy2log);

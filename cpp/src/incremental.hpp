@@ -37,7 +37,8 @@ inline double robust_kappa() { return 0.3; }
 
 // What the last layers chose; for benchmarks and tests.
 struct IncrementalStats {
-    int64_t layers = 0, repaired = 0, fresh = 0, repaired_moves = 0, fresh_moves = 0, repair_failed_moves = 0;
+    int64_t layers = 0, repaired = 0, fresh = 0, mixed = 0, repaired_moves = 0, fresh_moves = 0, mixed_moves = 0,
+            repair_failed_moves = 0;
 };
 // Totals over all calls in this process (not thread-safe; for the timeline benchmark).
 IncrementalStats& incremental_totals();
@@ -80,7 +81,7 @@ private:
     int32_t E_ = 0, R_ = 0, G_ = 0, N_ = 0, spg_ = 0, spn_ = 0, gpn_ = 0, group_size_ = 1, groups_ = 1;
     Policy policy_ = Policy::global;
 
-    std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_;
+    std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
     std::vector<double> gpu_load_;
     // Relabelling buffers.
     std::vector<int32_t> count_, unit_map_, assign_, tmp_;
