@@ -4,7 +4,7 @@
 // in bench/workloads.mjs; algorithms and policies are enumerated from the module at run time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { memorySection, runMemory } from './lib/memory.mjs';
@@ -164,6 +164,8 @@ async function main() {
     if (r.status !== 0) throw new Error('npm run build failed');
   }
   // Imported after the optional build, so that the module loaded is the one just built.
+  if (!existsSync(path.join(root, 'js/generated/eplb.wasm')))
+    throw new Error('js/generated/eplb.wasm is missing: run npm run build first (or pass --build-wasm)');
   const { loadEplb } = await import('eplb-wasm');
   // One snapshot of the module's bytes for the whole run (child processes load the same copy even
   // if js/generated/ is rebuilt meanwhile).
