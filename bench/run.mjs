@@ -133,6 +133,10 @@ function targetsSection(results) {
       rows.push(['side by side (interleaved rounds): deepseek WASM / native median, V3 shape', '<= 0.5 / <= 0.3 ms', `${ms(sd.wasm)} / ${ms(sd.native)} ms`, verdict(ok(sd.wasm, (x) => x <= 0.5) && ok(sd.native, (x) => x <= 0.3))]);
       rows.push(['side by side: reference / deepseek, WASM (median of rounds)', '>= 400x', Number.isFinite(sd.ratioWasm) ? `${ratio(sd.ratioWasm)} (reference ${ms(sd.reference)} ms)` : 'reference absent', verdict(ok(sd.ratioWasm, (x) => x >= 400))]);
       rows.push(['side by side: reference / deepseek, native (median of rounds)', '>= 400x', Number.isFinite(sd.ratioNative) ? ratio(sd.ratioNative) : 'not measured', verdict(ok(sd.ratioNative, (x) => x >= 400))]);
+      if (sd.bigName) {
+        rows.push([`side by side: deepseek ${sd.bigName} / V3 time, WASM (median of rounds)`, '<= 15x', `${ratio(sd.growthWasm)} (${ms(sd.wasmBig)} ms)`, verdict(ok(sd.growthWasm, (x) => x <= 15))]);
+        rows.push([`side by side: deepseek ${sd.bigName} / V3 time, native (median of rounds)`, '<= 15x', Number.isFinite(sd.growthNative) ? `${ratio(sd.growthNative)} (${ms(sd.nativeBig)} ms)` : 'not measured', verdict(ok(sd.growthNative, (x) => x <= 15))]);
+      }
     }
     rows.push(['deepseek, 61x1024 -> 2048/256 vs V3 time (WASM)', '<= 15x', `${ratio(st.growthWasm)} (${ms(st.largestWasm)} ms)`, verdict(ok(st.growthWasm, (x) => x <= 15))]);
     rows.push(['deepseek, 61x1024 -> 2048/256 vs V3 time (native)', '<= 15x', Number.isFinite(st.growthNative) ? `${ratio(st.growthNative)} (${ms(st.largestNative)} ms)` : 'not measured', verdict(ok(st.growthNative, (x) => x <= 15))]);

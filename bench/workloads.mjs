@@ -124,11 +124,11 @@ export const speed = {
   /** Google Benchmark: repetitions (the median is reported) and minimum time per repetition. */
   native: { repetitions: 5, minTime: 0.2 },
   /**
-   * Side by side at the V3 shape: rounds of (one reference call, then WASM calls, then a short
-   * native run) of the reference algorithm, so that all three see the same machine load; the
-   * ratios are taken per round.
+   * Side by side at the V3 shape: rounds of (one reference call, then WASM calls, then WASM calls
+   * at growthCase, then a short native run of both shapes) of the reference algorithm, so that all
+   * see the same machine load; the ratios (speed-up, growth) are taken per round.
    */
-  sideBySide: { case: 'v3', rounds: 9, wasmCalls: 40, nativeMinTime: 0.1 },
+  sideBySide: { case: 'v3', rounds: 15, wasmCalls: 40, nativeMinTime: 0.1, growthCase: '61x1024', growthCalls: 10 },
   /** DeepSeek's Python reference: timed calls per case after one warm-up call. */
   reference: { calls: { v3: 9, '61x512': 5, '61x1024': 3 } },
 };
@@ -157,7 +157,7 @@ export const quick = {
   speedWasm: { warmup: 2, minCalls: 3, maxCalls: 50, budgetSeconds: 0.4 },
   speedNative: { repetitions: 3, minTime: 0.05 },
   referenceCalls: { v3: 3, '61x512': 1, '61x1024': 1 },
-  sideBySide: { case: 'v3', rounds: 3, wasmCalls: 20, nativeMinTime: 0.05 },
+  sideBySide: { case: 'v3', rounds: 3, wasmCalls: 20, nativeMinTime: 0.05, growthCase: '61x1024', growthCalls: 3 },
   memoryCalls: 1000,
   memoryBudgetSeconds: 10,
 };

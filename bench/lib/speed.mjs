@@ -84,9 +84,12 @@ export async function runSpeed(eplb, ctx) {
 async function sideBySide(eplb, cases, manifestFile, native, reference, ctx) {
   const cfg = ctx.quick ? quickSpec.sideBySide : speedSpec.sideBySide;
   const c = cases.find((x) => x.name === cfg.case);
+  const big = cases.find((x) => x.name === cfg.growthCase);
   const algorithm = ctx.referenceAlgorithm;
   const opts = { ...c.topo, algorithm, policy: 'auto' };
+  const bigOpts = big && { ...big.topo, algorithm, policy: 'auto' };
   if (attempt(() => eplb.rebalance(c.w, opts)).error) return { status: `${algorithm} does not run at ${c.name}` };
+  if (big && attempt(() => eplb.rebalance(big.w, bigOpts)).error) return { status: `${algorithm} does not run at ${big.name}` };
   let py = null;
   let lines = null;
   if (reference.status === 'ok') {
@@ -114,15 +117,20 @@ async function sideBySide(eplb, cases, manifestFile, native, reference, ctx) {
       const t = timeCalls(() => eplb.rebalance(c.w, opts), { warmup: 3, minCalls: cfg.wasmCalls, maxCalls: cfg.wasmCalls, budgetSeconds: 10 });
       round.wasm = t.median;
       round.wasmCpu = t.cpu;
+      if (big) round.wasmBig = timeCalls(() => eplb.rebalance(big.w, bigOpts), { warmup: 1, minCalls: cfg.growthCalls, maxCalls: cfg.growthCalls, budgetSeconds: 10 }).median;
       if (native.exe) {
+        const names = [c.name, ...(big ? [big.name] : [])].join('|');
         const n = spawnSync(native.exe, [
-          '--suite', manifestFile, `--benchmark_filter=^${c.name}/${algorithm}/auto(/|$)`, '--benchmark_format=json', `--benchmark_min_time=${cfg.nativeMinTime}`,
+          '--suite', manifestFile, `--benchmark_filter=^(${names})/${algorithm}/auto(/|$)`, '--benchmark_format=json', `--benchmark_min_time=${cfg.nativeMinTime}`,
         ], { cwd: root, encoding: 'utf8', timeout: 600e3 });
-        const b = n.status === 0 ? attempt(() => JSON.parse(n.stdout)).value?.benchmarks?.[0] : null;
+        const bs = n.status === 0 ? attempt(() => JSON.parse(n.stdout)).value?.benchmarks ?? [] : [];
+        const b = bs.find((x) => x.name.startsWith(`${c.name}/`));
         if (b && !b.error_occurred) {
           round.native = toMs(b.real_time, b.time_unit);
           round.nativeCpu = toMs(b.cpu_time, b.time_unit);
         }
+        const bb = big && bs.find((x) => x.name.startsWith(`${big.name}/`));
+        if (bb && !bb.error_occurred) round.nativeBig = toMs(bb.real_time, bb.time_unit);
       }
       rounds.push(round);
     }
@@ -134,8 +142,11 @@ async function sideBySide(eplb, cases, manifestFile, native, reference, ctx) {
   }
   const col = (k) => rounds.map((r) => r[k]).filter((x) => Number.isFinite(x));
   const ratios = (k) => rounds.filter((r) => Number.isFinite(r.reference) && Number.isFinite(r[k])).map((r) => r.reference / r[k]);
+  const growth = (k, kBig) => median(rounds.filter((r) => Number.isFinite(r[k]) && Number.isFinite(r[kBig])).map((r) => r[kBig] / r[k]));
   return {
-    status: 'ok', name: c.name, label: c.label, algorithm, cfg, rounds,
+    status: 'ok', name: c.name, label: c.label, algorithm, cfg, rounds, bigName: big?.name, bigLabel: big?.label,
+    wasmBig: median(col('wasmBig')), nativeBig: median(col('nativeBig')),
+    growthWasm: growth('wasm', 'wasmBig'), growthNative: growth('native', 'nativeBig'),
     wasm: median(col('wasm')), native: median(col('native')), reference: median(col('reference')),
     wasmCpu: median(col('wasmCpu')), nativeCpu: median(col('nativeCpu')), referenceCpu: median(col('referenceCpu')),
     ratioWasm: median(ratios('wasm')), ratioNative: median(ratios('native')),
@@ -296,7 +307,8 @@ export function speedSections(s, ctx) {
   const cfg = s.wasmCfg;
   const side = s.side;
   const sideTable = side?.status === 'ok'
-    ? [{
+    ? [
+      {
         caption: `Side by side at ${side.label} (real file), ${side.algorithm}: ${side.rounds.length} rounds, each of one reference call, the median of ${side.cfg.wasmCalls} WASM calls and a native Google Benchmark run of at least ${side.cfg.nativeMinTime} s, back to back; ratios per round, then the median. Wall ms (cpu ms).`,
         columns: ['round', 'reference ms (cpu)', 'WASM ms (cpu)', 'native ms (cpu)', 'reference / WASM', 'reference / native', 'cpu: reference / WASM', 'cpu: reference / native'],
         rows: [
@@ -309,7 +321,18 @@ export function speedSections(s, ctx) {
             ratio(side.ratioWasm), ratio(side.ratioNative), ratio(side.referenceCpu / side.wasmCpu), ratio(side.referenceCpu / side.nativeCpu),
           ],
         ],
-      }]
+      },
+      ...(side.bigName
+        ? [{
+            caption: `Growth side by side, ${side.algorithm}: in the same rounds, the median of ${side.cfg.growthCalls} WASM calls at ${side.bigLabel} right after the V3 calls, and the native run of both shapes; the ratio per round, then the median.`,
+            columns: ['round', 'WASM v3 ms', `WASM ${side.bigName} ms`, 'WASM growth', 'native v3 ms', `native ${side.bigName} ms`, 'native growth'],
+            rows: [
+              ...side.rounds.map((r, i) => [String(i + 1), ms(r.wasm), ms(r.wasmBig), ratio(r.wasmBig / r.wasm), ms(r.native), ms(r.nativeBig), ratio(r.nativeBig / r.native)]),
+              ['median', ms(side.wasm), ms(side.wasmBig), ratio(side.growthWasm), ms(side.native), ms(side.nativeBig), ratio(side.growthNative)],
+            ],
+          }]
+        : []),
+    ]
     : [];
   return {
     title: 'Speed: one rebalance call (WASM under Node, native, DeepSeek reference), same inputs, one run',
@@ -331,7 +354,7 @@ export function speedSections(s, ctx) {
     ],
     notes: [
       `WASM: ${cfg.warmup} warm-up calls, then up to ${cfg.maxCalls} calls or ${cfg.budgetSeconds} s (at least ${cfg.minCalls}); the median wall time; js/generated/eplb.wasm as built.`,
-      'cpu ms: CPU time of the process per call (WASM: the mean over the timed calls from process.cpuUsage(); native: Google Benchmark cpu_time; reference: time.process_time()); on this shared machine wall time often runs at twice the CPU time.',
+      "cpu ms: CPU time of the process per call (WASM: the mean over the timed calls from process.cpuUsage(), which counts V8's background threads too (garbage collection of the returned arrays), so it can exceed the wall time; native: Google Benchmark cpu_time; reference: time.process_time()). On this shared machine wall time often runs at up to twice the CPU time.",
       `Native: ${s.native.status === 'ok' ? s.native.context : s.native.status}.`,
       'Reference parity: our deepseek (auto) placement against the reference\'s on the same input; the reference breaks ties between equal loads by an unstable sort (SPEC section 2), so slots of tied experts may differ.',
       `Reference: ${s.reference.status === 'ok' ? `DeepSeek's eplb.py under ${ctx.python} (${s.reference.info}), one warm-up call, the median of the timed calls` : s.reference.status}.`,
