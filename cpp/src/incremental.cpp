@@ -593,7 +593,7 @@ void Incremental::anchor(const int32_t* prev, int32_t* out) {
     }
 }
 
-bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_target) {
+bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_target, int32_t pref1, int32_t pref2) {
     // Group totals and the groups of each node (group_node_ holds prev's mapping).
     std::vector<double> gsum(size_t(groups_), 0.0), nsum(size_t(N_), 0.0);
     for (int32_t e = 0; e < E_; ++e) gsum[size_t(e / group_size_)] += w_[e];
@@ -601,10 +601,10 @@ bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_tar
     int32_t A = 0;
     for (int32_t n = 1; n < N_; ++n)
         if (nsum[size_t(n)] > nsum[size_t(A)]) A = n;
-    if (nsum[size_t(A)] / double(gpn_) <= load_target) return false;  // the node is not the obstacle
-    int32_t g1 = -1, g2 = -1;
+    int32_t g1 = pref1, g2 = pref2;
     double best = nsum[size_t(A)];
-    for (int32_t a = 0; a < groups_; ++a) {
+    if (g1 < 0 && nsum[size_t(A)] / double(gpn_) <= load_target) return false;  // the node is not the obstacle
+    for (int32_t a = 0; a < groups_ && pref1 < 0; ++a) {
         if (group_node_[size_t(a)] != A) continue;
         for (int32_t b = 0; b < groups_; ++b) {
             const int32_t B = group_node_[size_t(b)];
@@ -732,10 +732,16 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     };
     bool repair_meets = false;
     int64_t moves_r = 0;
+    size_t pooled = 0;  // repair results kept in pool_ for the per-node mix
+    auto keep = [&](const std::vector<int32_t>& row) {
+        if (pool_.size() <= pooled) pool_.emplace_back();
+        pool_[pooled++].assign(row.begin(), row.end());
+    };
     if (can_repair) {
         repaired_.resize(size_t(R_));
         moves_r = repair(prev, prev, repaired_.data(), tg, budget);
         repair_meets = meets(repaired_.data());
+        keep(repaired_);
         // Replica counts redone (D'Hondt) on the previous placement, then repaired.
         if (!repair_meets && policy_ != Policy::hybrid) {
             swapped_.resize(size_t(R_));
@@ -746,6 +752,7 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
                 alt_.resize(size_t(R_));
                 const int64_t moves_a = repair(swapped_.data(), prev, alt_.data(), tg, budget);
                 const bool alt_meets = meets(alt_.data());
+                keep(alt_);
                 if (alt_meets || maxima(alt_.data(), kappa).load < maxima(repaired_.data(), kappa).load) {
                     repaired_.swap(alt_);
                     moves_r = moves_a;
@@ -756,14 +763,31 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
         // Hierarchical: when the busiest node alone keeps the target out of reach, try moving one
         // group to another node (swapping it with one of that node's groups), then repair.
         if (!repair_meets && policy_ == Policy::hierarchical && N_ > 1) {
+            // If the fresh placement pairs the groups as the previous one up to one exchange of
+            // two groups, make that exchange (the per-node mix below can then use either).
+            int32_t pref1 = -1, pref2 = -1, differ = 0;
+            if (fresh_ok) {
+                std::vector<int32_t> fg(static_cast<size_t>(groups_), -1);
+                for (int32_t q = 0; q < R_; ++q)
+                    if (fg[size_t(relabelled_[size_t(q)] / group_size_)] < 0) fg[size_t(relabelled_[size_t(q)] / group_size_)] = q / spn_;
+                for (int32_t g = 0; g < groups_; ++g)
+                    if (fg[size_t(g)] != group_node_[size_t(g)]) {
+                        ++differ;
+                        if (pref1 < 0) pref1 = g;
+                        else pref2 = g;
+                    }
+                if (differ != 2 || fg[size_t(pref1)] != group_node_[size_t(pref2)] || fg[size_t(pref2)] != group_node_[size_t(pref1)])
+                    pref1 = pref2 = -1;
+            }
             swapped_.resize(size_t(R_));
-            if (swap_groups(prev, swapped_.data(), tg.load)) {
+            if (swap_groups(prev, swapped_.data(), tg.load, pref1, pref2)) {
                 int64_t swap_moves = 0;
                 for (int32_t s = 0; s < R_; ++s) swap_moves += swapped_[size_t(s)] != prev[s];
                 if (swap_moves <= budget && policy_holds(swapped_.data())) {
                     alt_.resize(size_t(R_));
                     const int64_t moves_a = repair(swapped_.data(), prev, alt_.data(), tg, budget);
                     const bool alt_meets = meets(alt_.data());
+                    keep(alt_);
                     if (alt_meets || maxima(alt_.data(), kappa).load < maxima(repaired_.data(), kappa).load) {
                         repaired_.swap(alt_);
                         moves_r = moves_a;
@@ -786,24 +810,34 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
         for (int32_t n = 0; n < N_; ++n) {
             const int32_t lo = n * spn_, hi = lo + spn_;
             std::fill(gf.begin(), gf.end(), 0);
-            std::fill(gr.begin(), gr.end(), 0);
-            for (int32_t q = lo; q < hi; ++q) gf[size_t(relabelled_[size_t(q)] / group_size_)] = 1, gr[size_t(repaired_[size_t(q)] / group_size_)] = 1;
-            if (gf != gr) continue;
-            for (int32_t q = lo; q < hi; ++q) ++cnt[size_t(repaired_[size_t(q)])];
-            bool ok = true;
-            for (int32_t g = lo / spg_; g < hi / spg_ && ok; ++g) {
-                double sum = 0, sq = 0;
-                for (int32_t q = g * spg_; q < (g + 1) * spg_; ++q) {
-                    const double r = w_[repaired_[size_t(q)]] / double(cnt[size_t(repaired_[size_t(q)])]);
-                    sum += r, sq += r * r;
-                    ok = ok && r <= tg.replica * slack;
+            for (int32_t q = lo; q < hi; ++q) gf[size_t(relabelled_[size_t(q)] / group_size_)] = 1;
+            int64_t best_moves = 0;
+            for (int32_t q = lo; q < hi; ++q) best_moves += relabelled_[size_t(q)] != prev[q];
+            for (size_t k = 0; k < pooled; ++k) {
+                const std::vector<int32_t>& row = pool_[k];
+                std::fill(gr.begin(), gr.end(), 0);
+                for (int32_t q = lo; q < hi; ++q) gr[size_t(row[size_t(q)] / group_size_)] = 1;
+                if (gf != gr) continue;
+                int64_t mr = 0;
+                for (int32_t q = lo; q < hi; ++q) mr += row[size_t(q)] != prev[q];
+                if (mr >= best_moves) continue;
+                for (int32_t q = lo; q < hi; ++q) ++cnt[size_t(row[size_t(q)])];
+                bool ok = true;
+                for (int32_t g = lo / spg_; g < hi / spg_ && ok; ++g) {
+                    double sum = 0, sq = 0;
+                    for (int32_t q = g * spg_; q < (g + 1) * spg_; ++q) {
+                        const double r = w_[row[size_t(q)]] / double(cnt[size_t(row[size_t(q)])]);
+                        sum += r, sq += r * r;
+                        ok = ok && r <= tg.replica * slack;
+                    }
+                    ok = ok && sum <= tg.load * slack && sum + kappa * std::sqrt(sq) <= tg.robust * slack;
                 }
-                ok = ok && sum <= tg.load * slack && sum + kappa * std::sqrt(sq) <= tg.robust * slack;
+                for (int32_t q = lo; q < hi; ++q) cnt[size_t(row[size_t(q)])] = 0;
+                if (ok) {
+                    best_moves = mr;
+                    std::copy(row.begin() + lo, row.begin() + hi, mixed_.begin() + lo);
+                }
             }
-            for (int32_t q = lo; q < hi; ++q) cnt[size_t(repaired_[size_t(q)])] = 0;
-            int64_t mr = 0, mf = 0;
-            for (int32_t q = lo; q < hi; ++q) mr += repaired_[size_t(q)] != prev[q], mf += relabelled_[size_t(q)] != prev[q];
-            if (ok && mr < mf) std::copy(repaired_.begin() + lo, repaired_.begin() + hi, mixed_.begin() + lo);
         }
         for (int32_t q = 0; q < R_; ++q) moves_m += mixed_[size_t(q)] != prev[q];
         mixed_ok = moves_m < moves_f;

@@ -71,7 +71,7 @@ private:
     // `prev` with D'Hondt replica counts for the new loads: surplus replicas leave the busiest
     // GPUs, missing ones go to the lightest GPUs with a free slot; groups stay on their nodes.
     void anchor(const int32_t* prev, int32_t* out);
-    bool swap_groups(const int32_t* prev, int32_t* out, double load_target);
+    bool swap_groups(const int32_t* prev, int32_t* out, double load_target, int32_t pref1 = -1, int32_t pref2 = -1);
 
     std::unique_ptr<Algorithm> inner_;
     IncrementalStats stats_;
@@ -82,6 +82,7 @@ private:
     Policy policy_ = Policy::global;
 
     std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
+    std::vector<std::vector<int32_t>> pool_;
     std::vector<double> gpu_load_;
     // Relabelling buffers.
     std::vector<int32_t> count_, unit_map_, assign_, tmp_;
