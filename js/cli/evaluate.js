@@ -28,8 +28,11 @@ export function evaluateCommand(eplb, argv) {
   const topo = { gpus: flags.gpus, nodes: flags.nodes, groups: flags.groups };
   const read = (file, what) => {
     const text = readText(file, what);
-    if (topo.gpus === undefined && !/"num_gpus"\s*:/.test(text))
-      throw new UsageError(`--gpus is required (${what} ${file} does not record num_gpus)`);
+    if (topo.gpus === undefined && !/"num_gpus"\s*:/.test(text)) {
+      // The load file may record the topology (as the golden files do).
+      if (w.gpus === undefined) throw new UsageError(`--gpus is required (${what} ${file} does not record num_gpus)`);
+      Object.assign(topo, { gpus: w.gpus, nodes: topo.nodes ?? w.nodes, groups: topo.groups ?? w.groups });
+    }
     return about(`${what} ${file}`, () => keepLayers(eplb.placementFromJSON(text, { ...topo, experts: w.experts }), w));
   };
   const p = read(flags.placement, 'placement');

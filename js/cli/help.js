@@ -60,9 +60,10 @@ LOADS.json may be - (standard input).
 
   --placement P.json   the placement: a file printed by 'eplb rebalance', or any JSON object
                        with phy2log or SGLang's physical_to_logical_map (required)
-  --gpus P             GPUs; overrides num_gpus of the placement file
-  --nodes N            nodes; overrides num_nodes (default 1 when the file has none)
-  --groups G           expert groups; overrides num_groups (default 1 when the file has none)
+  --gpus P             GPUs; overrides num_gpus of the placement file (which, when it has
+                       none, come from the load file's num_gpus, num_nodes and num_groups)
+  --nodes N            nodes; overrides num_nodes (default 1 when no file has it)
+  --groups G           expert groups; overrides num_groups (default 1 when no file has it)
   --previous PREV.json a previous placement: adds moved_slots (slots whose expert changed)
   --drop-dense         leave out the all-zero layers of LOADS.json (a placement of every layer
                        of the file is then reduced to the kept layers)

@@ -102,6 +102,16 @@ test('evaluate reads a placement file back; flags override its topology; --previ
   assert.equal(JSON.parse(wide.stdout).gpu_loads[0].length, 8);
 });
 
+test('evaluate takes the topology from the load file when the placement lacks it', () => {
+  const g = readJSON(goldenDir + 'readme.json');
+  const placement = file('bare.json', { phy2log: g.phy2log });
+  const r = run('evaluate', '--placement', placement, goldenDir + 'readme.json');
+  assert.equal(r.status, 0, r.stderr);
+  const ev = JSON.parse(r.stdout);
+  assert.deepEqual([ev.num_gpus, ev.num_nodes, ev.num_groups], [8, 2, 4]);
+  assert.equal(ev.gpu_loads[0].length, 8);
+});
+
 test('evaluate scores an SGLang placement file', () => {
   const out = path.join(dir, 'init.json');
   assert.equal(run('rebalance', realDir + 'prefill_in1024.json', ...v3, '--format', 'sglang', '--output', out).status, 0);
