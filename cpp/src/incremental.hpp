@@ -13,10 +13,15 @@
 //    two replicas of an expert on one GPU, until the busiest GPU, the largest robust GPU load
 //    (see robust_kappa) and the heaviest replica are within the tolerance of the fresh placement's,
 //    the move budget is spent or no move helps;
-//  - hierarchical only, when the busiest node's own load keeps the repair from the target: one
-//    group of that node swapped with a group of another node, then repaired.
-// The output is the candidate with fewer moved slots among those within the tolerance (else the
-// better balanced one), never more moved slots than the budget.
+//  - when the repair misses the target: the previous placement with D'Hondt replica counts for
+//    the new loads (recount), then repaired; and, hierarchical only, when the busiest node's own
+//    load is the obstacle, one group of that node swapped with a group of another node (the
+//    exchange the fresh placement made, if it differs from the previous pairing by one), then
+//    repaired;
+//  - hierarchical only: a per-node mix, each node taken from whichever candidate holds the same
+//    groups there as the fresh placement, is within the targets and moves the fewest slots.
+// The output is the candidate with the fewest moved slots among those within the tolerance (else
+// the better balanced one), never more moved slots than the budget.
 #include <memory>
 #include <vector>
 
