@@ -1,4 +1,5 @@
-// rebalance() and placement_from_json() for JS: placements come back as typed-array copies.
+// rebalance() and placement_from_json() for JS: placements come back as typed-array copies of
+// phy2log and logcnt (the JS wrapper derives log2phy from phy2log when it is read).
 #include <emscripten/bind.h>
 
 #include "eplb/placement_json.hpp"
@@ -19,7 +20,6 @@ val placement_value(const Placement& p) {
     out.set("gpus", double(p.topology.gpus));
     out.set("algorithm", p.algorithm);
     out.set("phy2log", copy_out(p.phy2log.data(), p.phy2log.size()));
-    out.set("log2phy", copy_out(p.log2phy.data(), p.log2phy.size()));
     out.set("logcnt", copy_out(p.logcnt.data(), p.logcnt.size()));
     return out;
 }

@@ -1,5 +1,6 @@
 // The JS API over a loaded Emscripten module; shared by the Node and the browser entry points.
 import { withBuffers, unwrap } from './heap.js';
+import { withLazyLog2phy } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import * as v from './validate.js';
@@ -57,7 +58,7 @@ export function createApi(Module) {
       tolerance: fraction(o.tolerance, 'tolerance'),
     };
     const prev = previousPhy2log(o.previous, w.layers, replicas, 'previous');
-    return call([f64(w), prev && i32(prev)], ([pw, pp]) => Module.rebalance(pw, topo, pp));
+    return withLazyLog2phy(call([f64(w), prev && i32(prev)], ([pw, pp]) => Module.rebalance(pw, topo, pp)));
   }
 
   function evaluate(placement, weights, options) {
@@ -111,12 +112,12 @@ export function createApi(Module) {
     const o = v.options(options, 'options');
     const text = typeof json === 'string' ? json : JSON.stringify(json);
     if (typeof text !== 'string') v.fail('placementFromJSON takes a placement object or its JSON text');
-    return unwrap(Module.placementFromJSON(text, {
+    return withLazyLog2phy(unwrap(Module.placementFromJSON(text, {
       gpus: v.optionalCount(o.gpus, 'gpus', 1),
       nodes: v.optionalCount(o.nodes, 'nodes', 1),
       groups: v.optionalCount(o.groups, 'groups', 1),
       experts: v.optionalCount(o.experts, 'experts', -1),
-    }));
+    })));
   }
 
   return Object.freeze({

@@ -53,7 +53,10 @@ export interface Placement {
   algorithm: string;
   /** [layers * replicas]: the expert held by each slot. */
   phy2log: Int32Array;
-  /** [layers * experts * maxReplicas]: each expert's slots, ascending, padded with -1. */
+  /**
+   * [layers * experts * maxReplicas]: each expert's slots, ascending, padded with -1. Derived
+   * from phy2log when first read (most callers never need it), then kept.
+   */
   log2phy: Int32Array;
   /** [layers * experts]: replicas of each expert. */
   logcnt: Int32Array;

@@ -27,3 +27,17 @@ test('log2phy rows in another order (as the reference writes them) are accepted'
 test('placementToJSON refuses what is not a placement', () => {
   assert.throws(() => eplb.placementToJSON({ phy2log: [[0]] }), /placement/);
 });
+
+test('log2phy, derived in JS when first read, passes the core\'s own check and survives copies', () => {
+  const p = eplb.rebalance(realLoads('decode_in2000out100.json'), { replicas: 320, groups: 8, nodes: 4, gpus: 32 });
+  const json = eplb.placementToJSON(p);
+  // placementFromJSON has the core compare every log2phy row with its own, as a set of slots.
+  const back = eplb.placementFromJSON(json);
+  assert.deepEqual(back.log2phy, p.log2phy);
+  assert.ok(p.log2phy === p.log2phy, 'computed once');
+  for (const copy of [{ ...p }, structuredClone(p)]) assert.deepEqual(copy.log2phy, p.log2phy);
+  assert.ok(Object.keys(p).includes('log2phy'));
+  const q = eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1 });
+  q.log2phy = new Int32Array([7, 7]);
+  assert.deepEqual(Array.from(q.log2phy), [7, 7]);
+});
