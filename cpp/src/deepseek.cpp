@@ -52,7 +52,8 @@ void DeepSeek::place(const LayerInput& in, LayerOutput out) {
             const int32_t j = slot_mlog_[size_t(s)];
             slot_w_[size_t(s)] = node_w_[size_t(j)] / float(mlog_cnt_[size_t(j)]);
         }
-        packer_.pack(slot_w_.data(), slots_per_node, gpus_per_node, slot_pack_.data(), slot_rank_.data());
+        packer_.pack(slot_w_.data(), slots_per_node, gpus_per_node, slot_pack_.data(), slot_rank_.data(),
+                     slot_mlog_.data());
         int32_t* node_slots = out.phy2log + node * slots_per_node;
         for (int32_t s = 0; s < slots_per_node; ++s)
             node_slots[slot_pack_[size_t(s)] * slots_per_gpu + slot_rank_[size_t(s)]] =

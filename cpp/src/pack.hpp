@@ -9,7 +9,10 @@ namespace eplb::detail {
 // lower pack index), float32 accumulation. n/m == 1 puts item i in pack i.
 class BalancedPacker {
 public:
-    void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
+    // item_class (optional): items of one class are interchangeable (replicas of one expert),
+    // which lets the visiting order skip the reference's sort when no two classes tie.
+    void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
+              const int32_t* item_class = nullptr);
 
 private:
     std::vector<int32_t> order_, count_;
@@ -19,6 +22,7 @@ private:
 };
 
 // Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
-void order_descending(const float* weight, int32_t n, std::vector<int32_t>& order, std::vector<uint64_t>& keys);
+void order_descending(const float* weight, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
+                      std::vector<uint64_t>& keys);
 
 }  // namespace eplb::detail

@@ -19,6 +19,23 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
     for (int32_t i = 0; i < n; ++i) slot_expert[i] = i, count[i] = 1;
     if (m == n) return;
     const int32_t extra = m - n;
+    if (int64_t(extra) * n <= 1024) {
+        // Few extra slots: a first-maximum scan over every expert per slot (cheaper than the
+        // selection below, and its branches are well predicted).
+        value_.assign(w, w + n);
+        for (int32_t slot = n; slot < m; ++slot) {
+            int32_t best = 0;
+            float top = value_[0];
+            for (int32_t e = 1; e < n; ++e) {
+                const bool larger = value_[size_t(e)] > top;
+                best = larger ? e : best;
+                top = larger ? value_[size_t(e)] : top;
+            }
+            slot_expert[slot] = best;
+            value_[size_t(best)] = w[best] / float(++count[best]);
+        }
+        return;
+    }
     if (extra <= 64 && extra < n) {
         // Every extra slot goes to an expert among the `extra` heaviest (ties: lower index): until
         // then some expert of that set is untouched and outranks every expert outside it. So the
