@@ -102,7 +102,7 @@ Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topol
                               options.previous ? options.previous->phy2log.data() + l * R : nullptr};
         algorithm->place(in, {phy2log.data() + l * R});
     }
-    Placement p = placement_from_phy2log(phy2log, E, topology);
+    Placement p = placement_from_phy2log(std::move(phy2log), E, topology);
     p.algorithm = entry->name;
     return p;
 }

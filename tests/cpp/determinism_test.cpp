@@ -1,0 +1,54 @@
+// Determinism: every algorithm and policy gives, on real loads, the placements recorded in
+// tests/data/determinism.json. The suite runs natively and compiled to WebAssembly, so both
+// builds are held to the same record. After an intended change of an algorithm, rewrite the
+// record with EPLB_WRITE_DETERMINISM=1 build-native/tests/cpp/eplb_tests --gtest_filter='Determinism*'.
+#include <cstdlib>
+#include <fstream>
+
+#include "test_util.hpp"
+
+namespace eplb::test {
+namespace {
+
+uint64_t fnv1a(const xt::xtensor<int32_t, 2>& m) {
+    uint64_t h = 1469598103934665603ull;
+    for (int32_t v : m) {
+        for (int b = 0; b < 4; ++b) {
+            h ^= uint8_t(uint32_t(v) >> (8 * b));
+            h *= 1099511628211ull;
+        }
+    }
+    return h;
+}
+
+TEST(Determinism, PlacementsMatchTheRecord) {
+    const std::string path = std::string(EPLB_TEST_DATA) + "/determinism.json";
+    const bool write = std::getenv("EPLB_WRITE_DETERMINISM") != nullptr;
+    nlohmann::json record = write ? nlohmann::json::object() : nlohmann::json::parse(slurp(path));
+    const Topology topologies[] = {{288, 8, 4, 32}, {288, 8, 1, 32}, {256, 8, 1, 32}, {288, 8, 3, 24}};
+    const auto files = real_files();
+    for (size_t f = 0; f < files.size(); f += 4) {  // 3 of the 12 files keep the suite quick
+        const auto w = real_loads(files[f]);
+        for (const auto& t : topologies)
+            for (const std::string& name : algorithms())
+                for (Policy policy : {Policy::automatic, Policy::hybrid}) {
+                    Options o;
+                    o.algorithm = name;
+                    o.policy = policy;
+                    if (policy == Policy::hybrid && (name == "deepseek" || !t.hierarchical())) continue;
+                    const std::string key = std::filesystem::path(files[f]).stem().string() + "/" +
+                                            std::to_string(t.replicas) + "-" + std::to_string(t.groups) + "-" +
+                                            std::to_string(t.nodes) + "-" + std::to_string(t.gpus) + "/" + name + "/" +
+                                            policy_name(policy);
+                    const std::string hash = std::to_string(fnv1a(rebalance(w, t, o).phy2log));
+                    if (write)
+                        record[key] = hash;
+                    else
+                        EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
+                }
+    }
+    if (write) std::ofstream(path) << record.dump(1) << "\n";
+}
+
+}  // namespace
+}  // namespace eplb::test
