@@ -1,5 +1,5 @@
-// rebalance() and placement_from_json() for JS: placements come back as typed-array copies of
-// phy2log and logcnt (the JS wrapper derives log2phy from phy2log when it is read).
+// rebalance() and placement_from_json() for JS: a placement comes back as a typed-array copy of
+// phy2log and its sizes; the JS wrapper derives logcnt and log2phy from phy2log when they are read.
 #include <emscripten/bind.h>
 
 #include "eplb/placement_json.hpp"
@@ -20,7 +20,6 @@ val placement_value(const Placement& p) {
     out.set("gpus", double(p.topology.gpus));
     out.set("algorithm", p.algorithm);
     out.set("phy2log", copy_out(p.phy2log.data(), p.phy2log.size()));
-    out.set("logcnt", copy_out(p.logcnt.data(), p.logcnt.size()));
     return out;
 }
 

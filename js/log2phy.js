@@ -18,19 +18,40 @@ export function log2phyOf(phy2log, layers, experts, replicas, maxReplicas) {
   return out;
 }
 
-/** Gives placement p (from the glue, without log2phy) a log2phy computed once, when first read. */
-export function withLazyLog2phy(p) {
-  Object.defineProperty(p, 'log2phy', {
+/** logcnt (SPEC section 2) derived from phy2log: the replicas of each expert. */
+export function logcntOf(phy2log, layers, experts, replicas) {
+  const out = new Int32Array(layers * experts);
+  for (let l = 0; l < layers; l++) {
+    const base = l * experts;
+    for (let s = 0; s < replicas; s++) out[base + phy2log[l * replicas + s]]++;
+  }
+  return out;
+}
+
+function lazy(p, name, compute) {
+  const settle = (obj, value) =>
+    Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(p, name, {
     enumerable: true,
     configurable: true,
     get() {
-      const value = log2phyOf(this.phy2log, this.layers, this.experts, this.replicas, this.maxReplicas);
-      Object.defineProperty(this, 'log2phy', { value, enumerable: true, writable: true, configurable: true });
+      const value = compute(this);
+      settle(this, value);
       return value;
     },
     set(value) {
-      Object.defineProperty(this, 'log2phy', { value, enumerable: true, writable: true, configurable: true });
+      settle(this, value);
     },
   });
+}
+
+/**
+ * Gives placement p (from the glue: phy2log and the sizes only) its log2phy and logcnt, each
+ * computed once, when first read. Copying only phy2log out of WebAssembly keeps each call's
+ * allocations, and so the process's memory over many calls, small.
+ */
+export function withLazyLog2phy(p) {
+  lazy(p, 'log2phy', (q) => log2phyOf(q.phy2log, q.layers, q.experts, q.replicas, q.maxReplicas));
+  lazy(p, 'logcnt', (q) => logcntOf(q.phy2log, q.layers, q.experts, q.replicas));
   return p;
 }
