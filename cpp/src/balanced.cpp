@@ -210,8 +210,8 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts);
     const int32_t groups = by_group ? int32_t(t.groups) : 1, nodes = by_group ? int32_t(t.nodes) : 1;
-    const int32_t group_size = E / groups, m = int32_t(t.gpus) / nodes, gpn = groups / nodes;
-    const int32_t K = int32_t(t.replicas) / nodes, n = E / nodes, S = int32_t(t.replicas / t.gpus);
+    const int32_t group_size = E / groups, m = int32_t(t.gpus) / nodes;
+    const int32_t K = int32_t(t.replicas) / nodes, n = E / nodes;
     ref_group_w_.resize(size_t(groups));
     group_w_.assign(size_t(groups), 0.0);
     for (int32_t g = 0; g < groups; ++g) {
@@ -246,12 +246,11 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
             if (ref_pack_[size_t(g)] == node)
                 for (int32_t j = 0; j < group_size; ++j)
                     local_[size_t(ref_rank_[size_t(g)] * group_size + j)] = g * group_size + j;
-        (void)gpn;
         for (int32_t i = 0; i < n; ++i) ref_w_[size_t(i)] = float(in.weight[local_[size_t(i)]]);
         replicator_.replicate(ref_w_.data(), n, K, ref_slot_.data(), ref_cnt_.data());
         for (int32_t s = 0; s < K; ++s)
             ref_slot_w_[size_t(s)] = ref_w_[size_t(ref_slot_[size_t(s)])] / float(ref_cnt_[size_t(ref_slot_[size_t(s)])]);
-        packer_.pack(ref_slot_w_.data(), K, m, ref_slot_pack_.data(), ref_slot_rank_.data());
+        packer_.pack(ref_slot_w_.data(), K, m, ref_slot_pack_.data(), ref_slot_rank_.data(), ref_slot_.data());
         std::fill(gpu_.begin(), gpu_.end(), 0.0);
         for (int32_t s = 0; s < K; ++s) {
             const int32_t i = ref_slot_[size_t(s)];
@@ -259,7 +258,6 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
         }
         if (*std::max_element(gpu_.begin(), gpu_.end()) >= mine) return true;
     }
-    (void)S;
     return false;
 }
 
