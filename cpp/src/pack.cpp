@@ -1,5 +1,6 @@
 #include "pack.hpp"
 
+#include "float_bits.hpp"
 #include "reference_sort.hpp"
 
 #include <algorithm>
@@ -9,18 +10,6 @@
 #include <numeric>
 
 namespace eplb::detail {
-namespace {
-
-// For non-negative floats the bit pattern orders like the value. Key = (~bits, index): ascending
-// keys are weights descending, ties by lower index; one integer sort, no indirection.
-inline uint32_t float_bits(float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, sizeof bits);
-    return bits;
-}
-
-
-}  // namespace
 
 namespace {
 

@@ -1,5 +1,7 @@
 #include "reference_sort.hpp"
 
+#include "float_bits.hpp"
+
 #include <cstring>
 #include <utility>
 
@@ -118,9 +120,7 @@ void insertion_sort(Item* first, Item* last) {
 
 void reference_order_descending(const float* w, int32_t n, uint64_t* a, int32_t* order) {
     for (int32_t i = 0; i < n; ++i) {
-        uint32_t bits;
-        std::memcpy(&bits, &w[i], sizeof bits);  // non-negative floats order like their bits
-        a[i] = (uint64_t(bits) << 32) | uint32_t(i);
+        a[i] = (uint64_t(float_bits(w[i])) << 32) | uint32_t(i);
     }
     if (n > 1) {
         int depth = 0;

@@ -1,19 +1,12 @@
 #include "replicate.hpp"
 
+#include "float_bits.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 namespace eplb::detail {
-namespace {
-
-inline uint32_t float_bits(float f) {
-    uint32_t b;
-    std::memcpy(&b, &f, sizeof b);
-    return b;
-}
-
-}  // namespace
 
 void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_expert, int32_t* count) {
     for (int32_t i = 0; i < n; ++i) slot_expert[i] = i, count[i] = 1;
