@@ -1,5 +1,5 @@
 // rebalance() and placement_from_json() for JS: a placement comes back as a typed-array copy of
-// phy2log and its sizes; the JS wrapper derives logcnt and log2phy from phy2log when they are read.
+// phy2log and its sizes; the JS wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
 #include <emscripten/bind.h>
 
 #include "eplb/placement_json.hpp"
@@ -9,17 +9,17 @@
 namespace eplb::wasm {
 namespace {
 
-val placement_value(const Placement& p) {
+val placement_value(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts, const Topology& t,
+                    const std::string& algorithm) {
     val out = val::object();
-    out.set("layers", double(p.layers()));
-    out.set("experts", double(p.experts()));
-    out.set("replicas", double(p.replicas()));
-    out.set("maxReplicas", double(p.max_replicas()));
-    out.set("groups", double(p.topology.groups));
-    out.set("nodes", double(p.topology.nodes));
-    out.set("gpus", double(p.topology.gpus));
-    out.set("algorithm", p.algorithm);
-    out.set("phy2log", copy_out(p.phy2log.data(), p.phy2log.size()));
+    out.set("layers", double(phy2log.shape(0)));
+    out.set("experts", double(experts));
+    out.set("replicas", double(phy2log.shape(1)));
+    out.set("groups", double(t.groups));
+    out.set("nodes", double(t.nodes));
+    out.set("gpus", double(t.gpus));
+    out.set("algorithm", algorithm);
+    out.set("phy2log", copy_out(phy2log.data(), phy2log.size()));
     return out;
 }
 
@@ -44,7 +44,7 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
             prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
             opt.previous = &prev;
         }
-        return placement_value(rebalance(w, t, opt));
+        return placement_value(rebalance_phy2log(w, t, opt), E, t, opt.algorithm);
     });
 }
 
@@ -53,7 +53,8 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
 val placement_from_json_js(std::string text, val o) {
     return guarded([&] {
         Topology fallback{0, count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
-        return placement_value(placement_from_json(text, fallback, count_of(o, "experts")));
+        const Placement p = placement_from_json(text, fallback, count_of(o, "experts"));
+        return placement_value(p.phy2log, p.experts(), p.topology, p.algorithm);
     });
 }
 

@@ -46,12 +46,13 @@ function lazy(p, name, compute) {
 }
 
 /**
- * Gives placement p (from the glue: phy2log and the sizes only) its log2phy and logcnt, each
+ * Gives placement p (from the glue: phy2log and the sizes only) its log2phy, logcnt and maxReplicas, each
  * computed once, when first read. Copying only phy2log out of WebAssembly keeps each call's
  * allocations, and so the process's memory over many calls, small.
  */
 export function withLazyLog2phy(p) {
   lazy(p, 'log2phy', (q) => log2phyOf(q.phy2log, q.layers, q.experts, q.replicas, q.maxReplicas));
   lazy(p, 'logcnt', (q) => logcntOf(q.phy2log, q.layers, q.experts, q.replicas));
+  lazy(p, 'maxReplicas', (q) => q.logcnt.reduce((a, c) => (c > a ? c : a), 1));
   return p;
 }

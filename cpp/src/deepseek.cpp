@@ -1,5 +1,7 @@
 #include "deepseek.hpp"
 
+#include "float_bits.hpp"
+
 namespace eplb::detail {
 
 void DeepSeek::place(const LayerInput& in, LayerOutput out) {
@@ -13,7 +15,6 @@ void DeepSeek::place(const LayerInput& in, LayerOutput out) {
     const int32_t experts_per_node = E / nodes;
     const int32_t slots_per_node = int32_t(t.replicas) / nodes;
     const int32_t gpus_per_node = int32_t(t.gpus) / nodes;
-    const int32_t slots_per_gpu = int32_t(t.replicas / t.gpus);
 
     w_.resize(size_t(E));
     for (int32_t e = 0; e < E; ++e) w_[size_t(e)] = float(in.weight[e]);  // reference: weight.float()
@@ -36,29 +37,117 @@ void DeepSeek::place(const LayerInput& in, LayerOutput out) {
     }
 
     node_w_.resize(size_t(experts_per_node));
-    slot_mlog_.resize(size_t(slots_per_node));
-    mlog_cnt_.resize(size_t(experts_per_node));
-    slot_w_.resize(size_t(slots_per_node));
-    slot_pack_.resize(size_t(slots_per_node));
-    slot_rank_.resize(size_t(slots_per_node));
     for (int32_t node = 0; node < nodes; ++node) {
         const int32_t* local2log = mlog2log_.data() + node * experts_per_node;
-        // Step 2: replicate inside the node.
         for (int32_t j = 0; j < experts_per_node; ++j) node_w_[size_t(j)] = w_[size_t(local2log[j])];
-        replicator_.replicate(node_w_.data(), experts_per_node, slots_per_node, slot_mlog_.data(),
-                              mlog_cnt_.data());
-        // Step 3: replicas, weighted load / count, onto the node's GPUs.
-        for (int32_t s = 0; s < slots_per_node; ++s) {
-            const int32_t j = slot_mlog_[size_t(s)];
-            slot_w_[size_t(s)] = node_w_[size_t(j)] / float(mlog_cnt_[size_t(j)]);
-        }
-        packer_.pack(slot_w_.data(), slots_per_node, gpus_per_node, slot_pack_.data(), slot_rank_.data(),
-                     slot_mlog_.data());
-        int32_t* node_slots = out.phy2log + node * slots_per_node;
-        for (int32_t s = 0; s < slots_per_node; ++s)
-            node_slots[slot_pack_[size_t(s)] * slots_per_gpu + slot_rank_[size_t(s)]] =
-                local2log[slot_mlog_[size_t(s)]];
+        place_node(node_w_.data(), experts_per_node, slots_per_node, gpus_per_node, local2log,
+                   out.phy2log + node * slots_per_node);
     }
+}
+
+void DeepSeek::place_node(const float* w, int32_t n, int32_t slots, int32_t gpus, const int32_t* local2log,
+                          int32_t* out) {
+    if (place_node_sorted(w, n, slots, gpus, local2log, out)) return;
+    // The reference's steps literally: slot s < n holds expert s, the others follow D'Hondt's
+    // picks; replicas (load / count) packed in the reference's order, ties included.
+    slot_mlog_.resize(size_t(slots));
+    mlog_cnt_.resize(size_t(n));
+    replicator_.replicate(w, n, slots, slot_mlog_.data(), mlog_cnt_.data());
+    slot_w_.resize(size_t(slots));
+    for (int32_t s = 0; s < slots; ++s) {
+        const int32_t j = slot_mlog_[size_t(s)];
+        slot_w_[size_t(s)] = w[j] / float(mlog_cnt_[size_t(j)]);
+    }
+    slot_pack_.resize(size_t(slots));
+    slot_rank_.resize(size_t(slots));
+    packer_.pack(slot_w_.data(), slots, gpus, slot_pack_.data(), slot_rank_.data(), slot_mlog_.data());
+    const int32_t per_gpu = slots / gpus;
+    for (int32_t s = 0; s < slots; ++s)
+        out[slot_pack_[size_t(s)] * per_gpu + slot_rank_[size_t(s)]] = local2log[slot_mlog_[size_t(s)]];
+}
+
+// The common case, with one sort: the experts sorted by load once serve both steps. D'Hondt
+// gives every extra slot to one of the `extra` heaviest experts (ties: lower index), so its picks
+// scan those only; the replicas' visiting order is then the experts' order with the replicated
+// experts moved to their new load (load / count), a merge. Replicas of one expert are
+// interchangeable, so this equals the reference unless two experts' replicas weigh the same;
+// then it returns false (nothing written) and the literal steps run. Keys are (load bits,
+// expert) integers throughout, compared with conditional moves rather than branches.
+bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32_t gpus,
+                                 const int32_t* local2log, int32_t* out) {
+    const int32_t extra = slots - n, per_gpu = slots / gpus;
+    if (per_gpu == 1 || extra >= n || extra > 64) return false;
+    auto descending = [](float load, int32_t e) { return (uint64_t(~float_bits(load)) << 32) | uint32_t(e); };
+
+    keys_.resize(size_t(2 * n));
+    uint64_t* key = keys_.data();
+    for (int32_t j = 0; j < n; ++j) key[j] = descending(w[j], j);
+    if (!sort_distinct_keys(key, key + n, n)) sort_keys(key, key + n, n);
+
+    // Step 2: candidate k is the k-th heaviest expert; its value key (load / count bits, ~expert)
+    // makes the largest key the reference's first maximum.
+    cand_.resize(size_t(extra));
+    mlog_cnt_.assign(size_t(extra), 1);
+    for (int32_t k = 0; k < extra; ++k) {
+        const uint32_t e = uint32_t(key[k]);
+        cand_[size_t(k)] = (uint64_t(float_bits(w[e])) << 32) | ~e;
+    }
+    for (int32_t s = 0; s < extra; ++s) {
+        int32_t best = 0;
+        uint64_t top = cand_[0];
+        for (int32_t k = 1; k < extra; ++k) {
+            const bool larger = cand_[size_t(k)] > top;
+            top = larger ? cand_[size_t(k)] : top;
+            best = larger ? k : best;
+        }
+        const uint32_t e = ~uint32_t(top);
+        cand_[size_t(best)] = (uint64_t(float_bits(w[e] / float(++mlog_cnt_[size_t(best)]))) << 32) | ~e;
+    }
+
+    // Step 3's visiting order: the unreplicated experts in sorted order, merged with one key per
+    // replica of the replicated ones.
+    head_.resize(size_t(n));
+    replicas_.resize(size_t(4 * extra));
+    int32_t heads = 0, reps = 0;
+    for (int32_t k = 0; k < n; ++k) {
+        head_[size_t(heads)] = key[k];
+        heads += k >= extra || mlog_cnt_[size_t(k)] == 1;
+    }
+    for (int32_t k = 0; k < extra; ++k) {
+        const int32_t c = mlog_cnt_[size_t(k)];
+        if (c == 1) continue;
+        const int32_t e = int32_t(uint32_t(key[k]));
+        const uint64_t r = descending(w[e] / float(c), e);
+        for (int32_t i = 0; i < c; ++i) replicas_[size_t(reps++)] = r;
+    }
+    sort_keys(replicas_.data(), replicas_.data() + reps, reps);
+
+    seq_e_.resize(size_t(slots));
+    seq_w_.resize(size_t(slots));
+    constexpr uint64_t none = ~uint64_t(0);
+    int32_t x = 0, y = 0;
+    uint64_t last = none;
+    bool tie = false;
+    for (int32_t i = 0; i < slots; ++i) {
+        const uint64_t u = x < heads ? head_[size_t(std::min(x, heads - 1))] : none;
+        const uint64_t v = y < reps ? replicas_[size_t(std::min(y, reps - 1))] : none;
+        const bool take_replica = v < u;
+        const uint64_t k = take_replica ? v : u;
+        x += !take_replica;
+        y += take_replica;
+        tie |= i > 0 && (k >> 32) == (last >> 32) && uint32_t(k) != uint32_t(last);
+        last = k;
+        seq_e_[size_t(i)] = int32_t(uint32_t(k));
+        seq_w_[size_t(i)] = float_value(~uint32_t(k >> 32));
+    }
+    if (tie) return false;
+
+    slot_pack_.resize(size_t(slots));
+    slot_rank_.resize(size_t(slots));
+    packer_.pack_in_order(seq_w_.data(), slots, gpus, slot_pack_.data(), slot_rank_.data());
+    for (int32_t i = 0; i < slots; ++i)
+        out[slot_pack_[size_t(i)] * per_gpu + slot_rank_[size_t(i)]] = local2log[seq_e_[size_t(i)]];
+    return true;
 }
 
 }  // namespace eplb::detail

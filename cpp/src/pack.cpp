@@ -1,6 +1,7 @@
 #include "pack.hpp"
 
 #include "float_bits.hpp"
+#include "pack_tournament.hpp"
 #include "reference_sort.hpp"
 
 #include <algorithm>
@@ -11,12 +12,9 @@
 
 namespace eplb::detail {
 
-namespace {
-
-// Ascending sort of n keys without data-dependent branches in the inner loops: blocks of 4 by a
-// sorting network, then bottom-up merges that pick with conditional moves. On the ~72-item arrays
-// met per node it avoids most of a comparison sort's branch mispredictions.
-void branch_free_sort(uint64_t* a, uint64_t* tmp, int32_t n) {
+// Blocks of 4 by a sorting network, then bottom-up merges that pick with conditional moves. On the
+// ~72-item arrays met per node it avoids most of a comparison sort's branch mispredictions.
+void sort_keys(uint64_t* a, uint64_t* tmp, int32_t n) {
     auto order2 = [](uint64_t& x, uint64_t& y) {
         const uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
         x = lo, y = hi;
@@ -31,26 +29,49 @@ void branch_free_sort(uint64_t* a, uint64_t* tmp, int32_t n) {
         for (int32_t k = j; k > i && a[k] < a[k - 1]; --k) std::swap(a[k], a[k - 1]);
     uint64_t* src = a;
     uint64_t* dst = tmp;
+    constexpr uint64_t none = ~uint64_t(0);  // above every key (a key's index is < 2^32 - 1)
+    uint64_t left[65], right[65];            // runs of up to 64 keys and a sentinel
     for (int32_t width = 4; width < n; width *= 2) {
         for (int32_t lo = 0; lo < n; lo += 2 * width) {
             const int32_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
-            int32_t x = lo, y = mid, k = lo;
-            while (x < mid && y < hi) {
-                const uint64_t u = src[x], v = src[y];
+            if (width > 64 || mid == hi) {
+                std::merge(src + lo, src + mid, src + mid, src + hi, dst + lo);
+                continue;
+            }
+            // Runs copied out with a sentinel: a fixed number of steps, no bounds to test.
+            std::copy(src + lo, src + mid, left);
+            std::copy(src + mid, src + hi, right);
+            left[mid - lo] = none, right[hi - mid] = none;
+            int32_t x = 0, y = 0;
+            for (int32_t k = lo; k < hi; ++k) {
+                const uint64_t u = left[x], v = right[y];
                 const bool take_right = v < u;
-                dst[k++] = take_right ? v : u;
+                dst[k] = take_right ? v : u;
                 x += !take_right;
                 y += take_right;
             }
-            while (x < mid) dst[k++] = src[x++];
-            while (y < hi) dst[k++] = src[y++];
         }
         std::swap(src, dst);
     }
     if (src != a) std::copy(src, src + n, a);
 }
 
-}  // namespace
+bool sort_distinct_keys(uint64_t* keys, uint64_t* tmp, int32_t n) {
+    if (n > 64) return false;
+    int32_t high[64];  // high halves, offset so that signed order is their unsigned order
+    for (int32_t i = 0; i < n; ++i) high[i] = int32_t(uint32_t(keys[i] >> 32) ^ 0x80000000u);
+    uint64_t seen = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t h = high[i];
+        int32_t below = 0;
+        for (int32_t j = 0; j < n; ++j) below += high[j] < h;
+        tmp[below] = keys[i];
+        seen |= uint64_t(1) << below;
+    }
+    if (seen != (n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1)) return false;
+    std::copy(tmp, tmp + n, keys);
+    return true;
+}
 
 void order_descending(const float* w, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
                       std::vector<uint64_t>& keys) {
@@ -63,7 +84,7 @@ void order_descending(const float* w, int32_t n, const int32_t* item_class, std:
         // interchangeable, so the stable order serves unless two classes tie.
         uint64_t* k = keys.data();
         for (int32_t i = 0; i < n; ++i) k[i] = (uint64_t(~float_bits(w[i])) << 32) | uint32_t(i);
-        branch_free_sort(k, k + n, n);
+        sort_keys(k, k + n, n);
         bool classes_tie = false;
         if (n > 16)
             for (int32_t i = 1; i < n; ++i)
@@ -85,67 +106,34 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
         return;
     }
     order_descending(w, n, item_class, order_, keys_);
-    if (m <= 16) {
-        // Loads padded to 16 with +inf; a full pack's load becomes +inf too, so the choice is a
-        // first minimum found with conditional moves. Open packs' loads are finite (inputs are
-        // validated), so it equals the reference's scan over packs with room.
-        constexpr float inf = std::numeric_limits<float>::infinity();
-        float load[16], sum[16] = {};
-        int32_t count[16] = {};
-        for (int32_t p = 0; p < 16; ++p) load[p] = p < m ? 0.0f : inf;
-        const int32_t width = m <= 8 ? 8 : 16;
-        for (int32_t item : order_) {
-            int32_t best = 0;
-            float lightest = load[0];
-            for (int32_t p = 1; p < width; ++p) {
-                const bool lighter = load[p] < lightest;
-                best = lighter ? p : best;
-                lightest = lighter ? load[p] : lightest;
-            }
-            pack[item] = best;
-            rank[item] = count[best]++;
-            sum[best] += w[item];
-            load[best] = count[best] == per_pack ? inf : sum[best];
-        }
+    assign(w, n, m, pack, rank);
+}
+
+void BalancedPacker::pack_in_order(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+    if (n / m == 1) {
+        for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
         return;
     }
-    if (m <= 64) {
-        // Open packs kept sorted by (load, index) in a ring: the lightest is at the head. The
-        // pack that just grew is re-inserted by shifting whichever side of its place is shorter
-        // (in LPT order it usually becomes the heaviest: no shift at all).
-        constexpr int32_t mask = 127;
-        float load[128];
-        int32_t id[128], count[64] = {};
-        int32_t head = 0, open = m;
-        for (int32_t p = 0; p < m; ++p) load[p] = 0.0f, id[p] = p;
-        auto before = [&](int32_t slot, float l, int32_t i) {  // ring slot sorts before (l, i)
-            return load[slot] < l || (load[slot] == l && id[slot] < i);
-        };
+    order_.resize(size_t(n));
+    std::iota(order_.begin(), order_.end(), 0);
+    assign(w, n, m, pack, rank);
+}
+
+// LPT over order_: each item to the lightest pack with room, ties to the lower pack index.
+void BalancedPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+    const int32_t per_pack = n / m;
+    if (m <= PackTournament::kMaxPacks) {
+        // The current lightest pack (the root's key) carries its load: no other state is on the
+        // path from one choice to the next.
+        PackTournament packs;
+        uint64_t lightest = packs.reset(m);
+        int32_t count[PackTournament::kMaxPacks] = {};
         for (int32_t item : order_) {
-            const int32_t best = id[head];
+            const int32_t best = PackTournament::pack_of(lightest);
             pack[item] = best;
-            rank[item] = count[best];
-            const float grown = load[head] + w[item];
-            head = (head + 1) & mask;
-            --open;
-            if (++count[best] == per_pack) continue;
-            if (open == 0 || before((head + open / 2) & mask, grown, best)) {
-                int32_t q = open;  // shift the heavier packs right by one
-                for (; q > 0 && !before((head + q - 1) & mask, grown, best); --q) {
-                    load[(head + q) & mask] = load[(head + q - 1) & mask];
-                    id[(head + q) & mask] = id[(head + q - 1) & mask];
-                }
-                load[(head + q) & mask] = grown, id[(head + q) & mask] = best;
-            } else {
-                head = (head - 1) & mask;  // shift the lighter packs left by one
-                int32_t q = 0;
-                for (; q < open && before((head + q + 1) & mask, grown, best); ++q) {
-                    load[(head + q) & mask] = load[(head + q + 1) & mask];
-                    id[(head + q) & mask] = id[(head + q + 1) & mask];
-                }
-                load[(head + q) & mask] = grown, id[(head + q) & mask] = best;
-            }
-            ++open;
+            rank[item] = count[best]++;
+            const float load = PackTournament::load_of(lightest) + w[item];
+            lightest = packs.update(best, count[best] == per_pack ? PackTournament::kFull : PackTournament::key(load, best));
         }
         return;
     }

@@ -13,13 +13,25 @@ public:
     // which lets the visiting order skip the reference's sort when no two classes tie.
     void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
               const int32_t* item_class = nullptr);
+    // The same for items already in the reference's visiting order (item 0 first).
+    void pack_in_order(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 
 private:
+    void assign(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
+
     std::vector<int32_t> order_, count_;
     std::vector<uint64_t> keys_;
     std::vector<float> sum_;
     std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
 };
+
+// Ascending sort of n integer keys (tmp: n more), with few data-dependent branches.
+void sort_keys(uint64_t* keys, uint64_t* tmp, int32_t n);
+
+// The same for n <= 64 keys whose high halves all differ: each key goes to the count of smaller
+// ones (loops that compilers vectorize, no branches on the data). Returns false, keys unchanged,
+// when n > 64 or two high halves are equal.
+bool sort_distinct_keys(uint64_t* keys, uint64_t* tmp, int32_t n);
 
 // Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
 void order_descending(const float* weight, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,

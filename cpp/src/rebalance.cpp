@@ -72,7 +72,8 @@ std::string policy_name(Policy p) {
     return "auto";
 }
 
-Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology, const Options& options) {
+xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
+                                          const Options& options) {
     validate_weights(weights);
     const int64_t L = int64_t(weights.shape(0)), E = int64_t(weights.shape(1)), R = topology.replicas;
     validate_topology(topology, E);
@@ -102,8 +103,12 @@ Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topol
                               options.previous ? options.previous->phy2log.data() + l * R : nullptr};
         algorithm->place(in, {phy2log.data() + l * R});
     }
-    Placement p = placement_from_phy2log(std::move(phy2log), E, topology);
-    p.algorithm = entry->name;
+    return phy2log;
+}
+
+Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology, const Options& options) {
+    Placement p = placement_from_phy2log(rebalance_phy2log(weights, topology, options), int64_t(weights.shape(1)), topology);
+    p.algorithm = options.algorithm;
     return p;
 }
 

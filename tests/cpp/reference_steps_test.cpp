@@ -3,7 +3,9 @@
 // including ties and zeros.
 #include <numeric>
 
+#include "eplb/rebalance.hpp"
 #include "pack.hpp"
+#include "pack_tournament.hpp"
 #include "reference_sort.hpp"
 #include "replicate.hpp"
 #include "test_util.hpp"
@@ -126,6 +128,84 @@ TEST(ReferenceSteps, SortOrderOfTiesMatchesPyTorch) {
         detail::reference_order_descending(w.data(), int32_t(w.size()), scratch.data(), order.data());
         EXPECT_EQ(order, want) << "n=" << w.size();
     }
+}
+
+TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
+    // Random updates (loads with ties and zeros, packs filling up) against a scan of all packs.
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> small(0, 3), coin(0, 4);
+    std::lognormal_distribution<float> pop(0.0f, 2.0f);
+    detail::PackTournament t;
+    for (int32_t m : {1, 2, 3, 5, 8, 9, 16, 31, 64}) {
+        std::uniform_int_distribution<int32_t> any(0, m - 1);
+        std::vector<uint64_t> keys(static_cast<size_t>(m));
+        for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament::key(0.0f, p);
+        uint64_t root = t.reset(m);
+        for (int step = 0; step < 3000; ++step) {
+            ASSERT_EQ(root, *std::min_element(keys.begin(), keys.end())) << "m=" << m << " step " << step;
+            const int32_t p = any(rng);
+            const int c = coin(rng);
+            const float load = c == 0 ? float(small(rng)) : c == 1 ? -0.0f : pop(rng);
+            keys[size_t(p)] = c == 4 && step % 5 ? detail::PackTournament::kFull : detail::PackTournament::key(load, p);
+            root = t.update(p, keys[size_t(p)]);
+        }
+    }
+}
+
+// SPEC section 3 literally, from the literal steps above: groups onto nodes, then per node
+// replication and packing of the replicas (load / count) in the reference's order.
+std::vector<int32_t> literal_deepseek(const std::vector<float>& w, int32_t R, int32_t groups, int32_t nodes, int32_t gpus) {
+    const int32_t E = int32_t(w.size()), gsize = E / groups, gpn = groups / nodes, epn = E / nodes;
+    const int32_t spn = R / nodes, gpus_pn = gpus / nodes, spg = R / gpus;
+    std::vector<float> gw(static_cast<size_t>(groups), 0.0f);
+    for (int32_t g = 0; g < groups; ++g) {
+        double s = 0;
+        for (int32_t j = 0; j < gsize; ++j) s += double(w[size_t(g * gsize + j)]);
+        gw[size_t(g)] = float(s);
+    }
+    std::vector<int32_t> gpack, grank, slot, cnt, pack, rank;
+    naive_pack(gw, nodes, gpack, grank);
+    std::vector<int32_t> mlog2log(static_cast<size_t>(E)), out(static_cast<size_t>(R));
+    for (int32_t g = 0; g < groups; ++g)
+        for (int32_t j = 0; j < gsize; ++j)
+            mlog2log[size_t((gpack[size_t(g)] * gpn + grank[size_t(g)]) * gsize + j)] = g * gsize + j;
+    for (int32_t node = 0; node < nodes; ++node) {
+        std::vector<float> nw(static_cast<size_t>(epn));
+        for (int32_t j = 0; j < epn; ++j) nw[size_t(j)] = w[size_t(mlog2log[size_t(node * epn + j)])];
+        naive_replicate(nw, spn, slot, cnt);
+        std::vector<float> sw(static_cast<size_t>(spn));
+        for (int32_t s = 0; s < spn; ++s) sw[size_t(s)] = nw[size_t(slot[size_t(s)])] / float(cnt[size_t(slot[size_t(s)])]);
+        naive_pack(sw, gpus_pn, pack, rank);
+        for (int32_t s = 0; s < spn; ++s)
+            out[size_t(node * spn + pack[size_t(s)] * spg + rank[size_t(s)])] =
+                mlog2log[size_t(node * epn + slot[size_t(s)])];
+    }
+    return out;
+}
+
+TEST(ReferenceSteps, DeepSeekMatchesTheLiteralSteps) {
+    // Topologies that take every path of the node step: one sort with a merge (few extra slots),
+    // the literal steps (ties between experts, one slot per GPU, many extra slots).
+    struct Case { int32_t E, R, groups, nodes, gpus; };
+    const Case cases[] = {{256, 288, 8, 4, 32}, {256, 288, 8, 1, 32}, {256, 320, 8, 1, 64}, {64, 80, 4, 2, 8},
+                          {32, 36, 4, 4, 4},    {256, 256, 8, 4, 32}, {48, 96, 4, 2, 16},  {128, 192, 8, 2, 16},
+                          {60, 72, 6, 3, 12},   {16, 32, 2, 2, 32}};
+    std::mt19937 rng(2024);
+    for (const Case& c : cases)
+        for (int kind : {0, 0, 1, 2, 3}) {
+            std::vector<float> w = random_weights(rng, c.E, kind == 3 ? 1 : kind);
+            if (kind == 3)  // -0 loads, which equal +0
+                for (size_t i = 0; i < w.size(); i += 3) w[i] = -0.0f;
+            auto weights = xt::xtensor<double, 2>::from_shape({1, size_t(c.E)});
+            for (int32_t e = 0; e < c.E; ++e) weights(0, size_t(e)) = double(w[size_t(e)]);
+            Options o;
+            o.algorithm = "deepseek";
+            const auto got = rebalance_phy2log(weights, {c.R, c.groups, c.nodes, c.gpus}, o);
+            const std::vector<int32_t> have(got.begin(), got.end());
+            EXPECT_EQ(have, literal_deepseek(w, c.R, c.groups, c.nodes, c.gpus))
+                << "E=" << c.E << " R=" << c.R << " groups=" << c.groups << " nodes=" << c.nodes << " gpus=" << c.gpus
+                << " kind=" << kind;
+        }
 }
 
 }  // namespace

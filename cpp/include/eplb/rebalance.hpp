@@ -31,6 +31,11 @@ struct Options {
 Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology,
                     const Options& options = {});
 
+// The same placement's phy2log alone ([layers][replicas]), for callers that derive log2phy and
+// logcnt themselves (the WebAssembly binding: JS derives them when they are first read).
+xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
+                                          const Options& options = {});
+
 // Names accepted by Options::algorithm.
 std::vector<std::string> algorithms();
 Policy parse_policy(const std::string& name);
