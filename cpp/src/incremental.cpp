@@ -235,7 +235,10 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
     const double inv_t = 1.0 / tg.load, inv_s = 1.0 / tg.robust, inv_r = 1.0 / tg.replica, kappa = tg.kappa;
     // A GPU's pressure: its load and its robust load (load + kappa * sqrt(sum of squared replica
     // loads), the load it reaches when its experts' loads drift), each against its target.
-    auto pressure = [&](double l, double q) { return std::max(l * inv_t, (l + kappa * std::sqrt(std::max(q, 0.0))) * inv_s); };
+    auto scale_of = [&](int32_t g) { return gpu_scale_.empty() ? 1.0 : gpu_scale_[size_t(g / gpn_)]; };
+    auto pressure = [&](int32_t g, double l, double q) {
+        return scale_of(g) * std::max(l * inv_t, (l + kappa * std::sqrt(std::max(q, 0.0))) * inv_s);
+    };
     load_.assign(size_t(G_), 0);
     sq_.assign(size_t(G_), 0);
     auto recompute = [&](int32_t g) {
@@ -261,7 +264,7 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
     auto settle = [&]() {  // the largest new pressure over the touched GPUs; clears them
         double m = 0;
         for (int32_t g : touched_) {
-            m = std::max(m, pressure(load_[size_t(g)] + delta_[size_t(g)], sq_[size_t(g)] + dsq_[size_t(g)]));
+            m = std::max(m, pressure(g, load_[size_t(g)] + delta_[size_t(g)], sq_[size_t(g)] + dsq_[size_t(g)]));
             delta_[size_t(g)] = 0;
             dsq_[size_t(g)] = 0;
             is_touched_[size_t(g)] = 0;
@@ -329,9 +332,9 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
     // bottleneck without raising anything it touches to the bottleneck's level.
     for (int64_t step = 0; step < max_steps; ++step) {
         int32_t gs = 0;
-        double phi_gpu = pressure(load_[0], sq_[0]);
+        double phi_gpu = pressure(0, load_[0], sq_[0]);
         for (int32_t g = 1; g < G_; ++g) {
-            const double p = pressure(load_[size_t(g)], sq_[size_t(g)]);
+            const double p = pressure(g, load_[size_t(g)], sq_[size_t(g)]);
             if (p > phi_gpu) phi_gpu = p, gs = g;
         }
         int32_t ea = 0;
@@ -370,7 +373,7 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                 const int32_t c = x_[size_t(t)];
                 if (c == ea || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
                 if (w[c] / double(cnt_[size_t(c)] - 1) * inv_r >= phi) continue;
-                if ((load_[size_t(gt)] + w[ea] / double(cnt_[size_t(ea)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t >= phi)
+                if ((load_[size_t(gt)] + w[ea] / double(cnt_[size_t(ea)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t * scale_of(gt) >= phi)
                     continue;
                 const int64_t cost = changed(t, ea) - changed(t, c);
                 if (diff + cost > budget) continue;
@@ -385,7 +388,7 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                 const int32_t a = x_[size_t(s)];
                 const double ra = w[a] / double(cnt_[size_t(a)]);
                 // 1. This slot takes another expert of the region.
-                if (cnt_[size_t(a)] >= 2 && may_leave(a, s / spn_) && w[a] / double(cnt_[size_t(a)] - 1) * inv_r < phi) {
+                if (!swaps_only_ && cnt_[size_t(a)] >= 2 && may_leave(a, s / spn_) && w[a] / double(cnt_[size_t(a)] - 1) * inv_r < phi) {
                     for (int32_t b : region_experts_) {
                         if (b == a || w[b] / double(cnt_[size_t(b)] + 1) >= ra) continue;
                         if (!dup_ok && on_gpu(b, gs)) continue;
@@ -407,13 +410,13 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                     if (hybrid && s / spn_ != t / spn_ && (!may_leave(a, s / spn_) || !may_leave(b, t / spn_))) continue;
                     if (!dup_ok && (on_gpu(b, gs) || on_gpu(a, gt))) continue;
                     const double dq = rb * rb - ra * ra;
-                    consider(std::max(pressure(load_[size_t(gs)] - ra + rb, sq_[size_t(gs)] + dq),
-                                      pressure(load_[size_t(gt)] + ra - rb, sq_[size_t(gt)] - dq)),
+                    consider(std::max(pressure(gs, load_[size_t(gs)] - ra + rb, sq_[size_t(gs)] + dq),
+                                      pressure(gt, load_[size_t(gt)] + ra - rb, sq_[size_t(gt)] - dq)),
                              0, cost, 2, s, t);
                 }
             }
             // 3. A slot elsewhere in the region takes an expert of the busiest GPU (one more replica).
-            for (int32_t s = gs * spg_; s < (gs + 1) * spg_; ++s) {
+            for (int32_t s = gs * spg_; s < (gs + 1) * spg_ && !swaps_only_; ++s) {
                 const int32_t a = x_[size_t(s)];
                 bool seen = false;
                 for (int32_t q = gs * spg_; q < s; ++q) seen = seen || x_[size_t(q)] == a;
@@ -424,7 +427,7 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                     if (gt == gs || c == a || cnt_[size_t(c)] < 2 || !may_leave(c, t / spn_)) continue;
                     if (w[c] / double(cnt_[size_t(c)] - 1) * inv_r >= phi) continue;
                     // gt gains a replica of a and loses one of c (its other GPUs only gain more).
-                    if ((load_[size_t(gt)] + w[a] / double(cnt_[size_t(a)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t >= phi)
+                    if ((load_[size_t(gt)] + w[a] / double(cnt_[size_t(a)] + 1) - w[c] / double(cnt_[size_t(c)])) * inv_t * scale_of(gt) >= phi)
                         continue;
                     const int64_t cost = changed(t, a) - changed(t, c);
                     if (diff + cost > budget) continue;
@@ -457,8 +460,8 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                                                      changed(s2, b2) - changed(s2, a2) + changed(t2, a2) - changed(t2, b2);
                                 if (diff + cost > budget) continue;
                                 const double dq = rb1 * rb1 + rb2 * rb2 - ra1 * ra1 - ra2 * ra2;
-                                const double nphi = std::max(pressure(load_[size_t(gs)] - d, sq_[size_t(gs)] + dq),
-                                                             pressure(load_[size_t(gt)] + d, sq_[size_t(gt)] - dq));
+                                const double nphi = std::max(pressure(gs, load_[size_t(gs)] - d, sq_[size_t(gs)] + dq),
+                                                             pressure(gt, load_[size_t(gt)] + d, sq_[size_t(gt)] - dq));
                                 if (consider(nphi, 0, cost, 3, s1, t1)) bs2 = s2, bt2 = t2;
                             }
                     }
@@ -492,7 +495,7 @@ int64_t Incremental::repair(const int32_t* start, const int32_t* prev, int32_t* 
                             if (hybrid && g1 / gpn_ != g2 / gpn_) continue;
                             if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
                             const double rb = ra - d, dq = rb * rb - ra * ra;
-                            if (pressure(load_[size_t(g2)] + d, sq_[size_t(g2)] - dq) >= phi - min_gain) continue;
+                            if (pressure(g2, load_[size_t(g2)] + d, sq_[size_t(g2)] - dq) >= phi - min_gain) continue;
                             const double gain = 2 * d * (gap - d) / (double(std::max<int64_t>(cost, 0)) + 0.25);
                             if (gain > best_gain * (1 + 1e-12)) best_gain = gain, bs = s1, bt = t1;
                         }
@@ -684,6 +687,112 @@ bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_tar
     return true;
 }
 
+bool Incremental::best_group_swap(int32_t& g1, int32_t& g2, double& before, double& after) {
+    // Group totals and node loads under the current group-to-node map (group_node_).
+    std::vector<double> gsum(size_t(groups_), 0.0), nsum(size_t(N_), 0.0);
+    for (int32_t e = 0; e < E_; ++e) gsum[size_t(e / group_size_)] += w_[e];
+    for (int32_t g = 0; g < groups_; ++g) nsum[size_t(group_node_[size_t(g)])] += gsum[size_t(g)];
+    before = after = *std::max_element(nsum.begin(), nsum.end());
+    g1 = g2 = -1;
+    for (int32_t a = 0; a < groups_; ++a)
+        for (int32_t b = a + 1; b < groups_; ++b) {
+            const int32_t A = group_node_[size_t(a)], B = group_node_[size_t(b)];
+            if (A == B) continue;
+            const double d = gsum[size_t(a)] - gsum[size_t(b)];
+            double m = 0;
+            for (int32_t n = 0; n < N_; ++n)
+                m = std::max(m, n == A ? nsum[size_t(n)] - d : n == B ? nsum[size_t(n)] + d : nsum[size_t(n)]);
+            if (m < after * (1 - 1e-12)) after = m, g1 = a, g2 = b;
+        }
+    return g1 >= 0;
+}
+
+void Incremental::node_scales(double target) {
+    gpu_scale_.clear();
+    if (!(policy_ == Policy::hierarchical && N_ > 1) || !(target > 0)) return;
+    std::vector<double> nl(size_t(N_), 0.0);
+    for (int32_t e = 0; e < E_; ++e) nl[size_t(group_node_[size_t(e / group_size_)])] += w_[e];
+    gpu_scale_.assign(size_t(N_), 1.0);
+    for (int32_t n = 0; n < N_; ++n) {
+        const double tn = std::min(target, nl[size_t(n)] / gpn_ * (1 + kNodeSlack));
+        if (tn > 0) gpu_scale_[size_t(n)] = target / tn;
+    }
+}
+
+void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* out) {
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    // The placement in service stays as it is when every GPU is within the targets against the
+    // fresh placement and its heaviest replica within kReplicaSlack of the recounted one (this
+    // also keeps an all-zero layer).
+    {
+        const double target = fresh_load * (1 + kDriftTolerance), slack = 1 + 1e-12;
+        alt_.resize(size_t(R_));
+        anchor(prev, alt_.data());
+        bool keep = maxima(prev, 0).replica <= maxima(alt_.data(), 0).replica * (1 + kReplicaSlack) * slack || !(target > 0);
+        count_.assign(size_t(E_), 0);
+        for (int32_t s = 0; s < R_; ++s) ++count_[size_t(prev[s])];
+        for (int32_t g = 0; g < G_ && keep; ++g) {
+            double sum = 0;
+            for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) sum += w_[prev[s]] / double(count_[size_t(prev[s])]);
+            keep = sum <= target * slack;
+        }
+        std::fill(count_.begin(), count_.end(), 0);
+        if (keep) {
+            for (IncrementalStats* st : {&stats_, &incremental_totals()}) ++st->layers, ++st->repaired;
+            std::copy(prev, prev + R_, out);
+            return;
+        }
+    }
+    start_.assign(prev, prev + R_);
+    bool swapped = false;
+    double node_cap = 0;  // the busiest node's load per GPU, a floor for the busiest GPU
+    if (hier) {
+        int32_t g1 = -1, g2 = -1;
+        double before = 0, after = 0;
+        double total = 0;
+        for (int32_t e = 0; e < E_; ++e) total += w_[e];
+        node_cap = 0;
+        if (best_group_swap(g1, g2, before, after)) {
+            node_cap = before / gpn_;
+            // Re-pair only when it lowers the busiest node by more than kRepairGain of a node's mean.
+            if ((before - after) / (total / N_) > kRepairGain) {
+                swapped_.resize(size_t(R_));
+                if (swap_groups(prev, swapped_.data(), 0, g1, g2) && policy_holds(swapped_.data())) {
+                    start_.assign(swapped_.begin(), swapped_.end());
+                    swapped = true;
+                    node_cap = after / gpn_;
+                } else {
+                    policy_holds(prev);
+                }
+            }
+        } else {
+            node_cap = before / gpn_;
+        }
+    }
+    // Replica counts redone (D'Hondt inside each group's node).
+    alt_.resize(size_t(R_));
+    anchor(start_.data(), alt_.data());
+    // Swaps only from here: GPU loads against the target, per node no higher than the node's own
+    // mean plus kNodeSlack.
+    Targets t;
+    t.kappa = 0;
+    t.load = std::max(fresh_load, node_cap) * (1 + kDriftTolerance);
+    t.robust = std::numeric_limits<double>::max();
+    t.replica = std::numeric_limits<double>::max();
+    node_scales(t.load);
+    swaps_only_ = true;
+    repaired_.resize(size_t(R_));
+    const int64_t mv = repair(alt_.data(), prev, repaired_.data(), t, std::numeric_limits<int64_t>::max() / 4);
+    swaps_only_ = false;
+    gpu_scale_.clear();
+    for (IncrementalStats* st : {&stats_, &incremental_totals()}) {
+        ++st->layers;
+        if (swapped) ++st->mixed, st->mixed_moves += mv;
+        else ++st->repaired, st->repaired_moves += mv;
+    }
+    std::copy(repaired_.begin(), repaired_.end(), out);
+}
+
 void Incremental::place(const LayerInput& in, LayerOutput out) {
     const Topology& t = in.topology;
     E_ = int32_t(in.experts);
@@ -725,6 +834,11 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     const bool fresh_ok = moves_f <= budget;
 
     const bool can_repair = policy_holds(prev);
+    // Default mode (no tolerance, no budget): drift-aware repair, see drift_place().
+    if (o.tolerance < 0 && o.max_moves < 0 && can_repair && policy_ != Policy::hybrid) {
+        drift_place(prev, fm.load, out.phy2log);
+        return;
+    }
     const double slack = 1 + 1e-12;
     auto meets = [&](const int32_t* row) {
         const Maxima rm = maxima(row, kappa);

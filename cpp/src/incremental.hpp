@@ -31,6 +31,16 @@ namespace eplb::detail {
 
 // Default tolerance: the busiest GPU may be this fraction above the fresh placement's.
 constexpr double default_tolerance = 0.005;
+// Default mode (previous placement, no tolerance, no max_moves): see Incremental::drift_place.
+// Re-pair groups and nodes when the busiest node drops by more than this fraction of a node's mean.
+constexpr double kRepairGain = 0.015;
+// The busiest GPU may be this much above max(fresh placement's busiest GPU, busiest node per GPU).
+constexpr double kDriftTolerance = 0.006;
+// ... and no GPU this much above its own node's mean load per GPU.
+constexpr double kNodeSlack = 0.04;
+// The placement in service is kept unchanged if its GPUs are within those targets and its heaviest
+// replica at most this much heavier than with the replica counts redone.
+constexpr double kReplicaSlack = 10;
 // The heaviest replica may be this much heavier than the fresh placement's.
 inline double rep_tolerance(double tol) { return 20 * tol; }
 // The busiest GPU may be this much busier than the fresh placement's.
@@ -77,6 +87,15 @@ private:
     // GPUs, missing ones go to the lightest GPUs with a free slot; groups stay on their nodes.
     void anchor(const int32_t* prev, int32_t* out);
     bool swap_groups(const int32_t* prev, int32_t* out, double load_target, int32_t pref1 = -1, int32_t pref2 = -1);
+    // Hierarchical: the exchange of two groups of different nodes that lowers the busiest node
+    // most (group_node_ holds the current map); false if none lowers it.
+    bool best_group_swap(int32_t& g1, int32_t& g2, double& before, double& after);
+    // Default mode: re-pair groups only when that clearly pays (kRepairGain), redo the replica
+    // counts (D'Hondt per node), then swap slots until the GPU targets hold.
+    void drift_place(const int32_t* prev, double fresh_load, int32_t* out);
+    // Hierarchical: gpu_scale_ so that each node's GPUs are held to min(target, node's mean load
+    // per GPU * (1 + kNodeSlack)); otherwise cleared.
+    void node_scales(double target);
 
     std::unique_ptr<Algorithm> inner_;
     IncrementalStats stats_;
@@ -86,7 +105,7 @@ private:
     int32_t E_ = 0, R_ = 0, G_ = 0, N_ = 0, spg_ = 0, spn_ = 0, gpn_ = 0, group_size_ = 1, groups_ = 1;
     Policy policy_ = Policy::global;
 
-    std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
+    std::vector<int32_t> start_, fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
     std::vector<std::vector<int32_t>> pool_;
     std::vector<double> gpu_load_;
     // Relabelling buffers.
@@ -96,6 +115,10 @@ private:
     std::vector<int32_t> order_, x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
     std::vector<double> load_, sq_, delta_, dsq_;
     std::vector<char> is_touched_;
+    // Per node: multiplier of the load targets' inverse (empty: 1 everywhere).
+    std::vector<double> gpu_scale_;
+    // Repair by swaps only (replica counts stay as given).
+    bool swaps_only_ = false;
 };
 
 // Maximum-weight perfect assignment on an n x n matrix of non-negative integers (row-major):
