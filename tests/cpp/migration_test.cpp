@@ -181,6 +181,30 @@ TEST(Incremental, KeepsMostSlotsUnderSmallDrift) {
     EXPECT_LT(*ev.moved_slots, moved(fresh_ref, prev) / 2);
 }
 
+// Default mode over a drifting series at the DeepSeek-V3 shape: a small fraction of the slots
+// DeepSeek's fresh placement moves, balance on the window placed for close to a fresh placement's,
+// the policy kept at every step.
+TEST(Incremental, DefaultModeMovesFewSlotsOverASeries) {
+    std::mt19937 rng(21);
+    auto w = random_loads(rng, 12, 256, 0);
+    Placement prev = rebalance(w, kV3), prev_ref = rebalance(w, kV3, Options{"deepseek"});
+    int64_t moves = 0, moves_ref = 0;
+    for (int step = 0; step < 5; ++step) {
+        w = drift(w, rng, 0.1, 0.004);
+        Options inc;
+        inc.previous = &prev;
+        const Placement next = rebalance(w, kV3, inc);
+        const Placement ref = rebalance(w, kV3, Options{"deepseek"});
+        expect_valid(next, w, kV3, Policy::hierarchical);
+        moves += moved(next, prev);
+        moves_ref += moved(ref, prev_ref);
+        EXPECT_GE(evaluate(next, w).balancedness_gpu, 0.97 * evaluate(rebalance(w, kV3), w).balancedness_gpu);
+        prev = next;
+        prev_ref = ref;
+    }
+    EXPECT_LT(double(moves), 0.2 * double(moves_ref));
+}
+
 TEST(Incremental, MoveBudgetIsRespected) {
     std::mt19937 rng(3);
     for (const Case& c : cases()) {
