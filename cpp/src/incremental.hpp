@@ -2,7 +2,10 @@
 // Migration-aware rebalancing (issue 8): given the placement in service, keep experts in their
 // slots wherever that costs little balance.
 //
-// Per layer, candidates:
+// Default mode (no tolerance, no max_moves; global and hierarchical): drift_place() keeps the
+// placement in service when within the targets, else re-pairs groups only for a clear node gain,
+// redoes the replica counts (D'Hondt per node) and repairs by swaps. Otherwise, per layer,
+// candidates:
 //  - fresh: the wrapped algorithm's placement for the new loads, relabelled to the previous one
 //    (nodes, then GPUs inside nodes, matched by an assignment that maximises the slots whose expert
 //    stays; then slots inside each GPU), which leaves every GPU load unchanged;
