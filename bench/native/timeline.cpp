@@ -11,6 +11,7 @@
 //   eplb_timeline [--preset v3|small|large|all] [--seeds 1,2,3] [--windows 8] [--tolerance T]
 //                 [--max-moves K] [--predictor sum|ema|robust] [--history H] [--per-window]
 //                 [--policy auto|global|hybrid|hierarchical] [--files a.json b.json ...]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -146,6 +147,24 @@ void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2
             // Balance on the window it was placed for (how close the incremental stays to fresh).
             const auto now_fresh = eplb::evaluate(p_fresh, ws[i]);
             const auto now_inc = eplb::evaluate(p_inc, ws[i]);
+            if (std::getenv("EPLB_TIMELINE_NODECAP")) {
+                auto cap = [&](const eplb::Evaluation& ev) {
+                    const size_t L = ev.gpu_loads.shape(0), G = ev.gpu_loads.shape(1), N = size_t(shape.topo.nodes);
+                    double sm = 0, sx = 0;
+                    for (size_t l = 0; l < L; ++l) {
+                        double tot = 0, mx = 0;
+                        for (size_t n = 0; n < N; ++n) {
+                            double s = 0;
+                            for (size_t g = n * G / N; g < (n + 1) * G / N; ++g) s += ev.gpu_loads(l, g);
+                            tot += s, mx = std::max(mx, s);
+                        }
+                        sm += tot / double(N), sx += mx;
+                    }
+                    return sm / sx;
+                };
+                std::fprintf(stderr, "nodecap next ref %.4f inc %.4f | now ref %.4f inc %.4f\n", cap(e_ref), cap(e_inc),
+                             cap(eplb::evaluate(p_ref, ws[i])), cap(now_inc));
+            }
             ref.next_bal.push_back(e_ref.balancedness_gpu);
             fresh.next_bal.push_back(e_fresh.balancedness_gpu);
             inc.next_bal.push_back(e_inc.balancedness_gpu);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <tuple>
@@ -684,6 +685,314 @@ bool Incremental::swap_groups(const int32_t* prev, int32_t* out, double load_tar
     return true;
 }
 
+bool Incremental::best_group_swap(int32_t& g1, int32_t& g2, double& gain) {
+    // Group totals and node loads under the current group-to-node map (group_node_).
+    std::vector<double> gsum(size_t(groups_), 0.0), nsum(size_t(N_), 0.0);
+    double tot = 0;
+    for (int32_t e = 0; e < E_; ++e) gsum[size_t(e / group_size_)] += w_[e], tot += w_[e];
+    for (int32_t g = 0; g < groups_; ++g) nsum[size_t(group_node_[size_t(g)])] += gsum[size_t(g)];
+    const double nmean = tot / N_;
+    g1 = g2 = -1;
+    gain = 0;
+    if (!(nmean > 0)) return false;
+    const double before = soft_max(nsum, kNodeSoftness * nmean);
+    double best = before;
+    std::vector<double> after(nsum);
+    for (int32_t a = 0; a < groups_; ++a)
+        for (int32_t b = a + 1; b < groups_; ++b) {
+            const int32_t A = group_node_[size_t(a)], B = group_node_[size_t(b)];
+            if (A == B) continue;
+            const double d = gsum[size_t(a)] - gsum[size_t(b)];
+            after[size_t(A)] = nsum[size_t(A)] - d;
+            after[size_t(B)] = nsum[size_t(B)] + d;
+            const double m = soft_max(after, kNodeSoftness * nmean);
+            after[size_t(A)] = nsum[size_t(A)];
+            after[size_t(B)] = nsum[size_t(B)];
+            if (m < best * (1 - 1e-12)) best = m, g1 = a, g2 = b;
+        }
+    gain = (before - best) / nmean;
+    return g1 >= 0;
+}
+
+double Incremental::soft_max(const std::vector<double>& v, double scale) {
+    const double top = *std::max_element(v.begin(), v.end());
+    double z = 0;
+    for (double x : v) z += std::exp((x - top) / scale);
+    return top + scale * std::log(z);
+}
+
+bool Incremental::best_pairing(double mu, std::vector<int32_t>& target) {
+    // Every partition of the groups into N_ blocks of groups_ / N_ (only when there are few); each
+    // block goes to the physical node holding most of its groups (maximum assignment). Score: the
+    // soft maximum of the node loads (scale kNodeSoftness * node mean) over the node mean, plus mu
+    // per group that changes node. Returns false when there are too many partitions.
+    const int32_t k = groups_ / N_;
+    double count = 1;
+    for (int32_t i = 2; i <= groups_; ++i) count *= i;
+    for (int32_t n = 0; n < N_; ++n) {
+        for (int32_t i = 2; i <= k; ++i) count /= i;
+        count /= (n + 1);
+    }
+    if (count > double(kMaxPairings)) return false;
+    std::vector<double> gsum(size_t(groups_), 0.0);
+    double tot = 0;
+    for (int32_t e = 0; e < E_; ++e) gsum[size_t(e / group_size_)] += w_[e], tot += w_[e];
+    const double nmean = tot / N_;
+    if (!(nmean > 0)) return false;
+    std::vector<int32_t> block(size_t(groups_), -1), fill(size_t(N_), 0), assign;
+    std::vector<double> bl(size_t(N_), 0.0);
+    std::vector<int64_t> wgt(size_t(N_) * size_t(N_));
+    double best = std::numeric_limits<double>::max();
+    auto score = [&]() {
+        std::fill(wgt.begin(), wgt.end(), 0);
+        for (int32_t g = 0; g < groups_; ++g) ++wgt[size_t(block[size_t(g)]) * size_t(N_) + size_t(group_node_[size_t(g)])];
+        max_weight_assignment(wgt, N_, assign);
+        int32_t stay = 0;
+        for (int32_t b = 0; b < N_; ++b) stay += int32_t(wgt[size_t(b) * size_t(N_) + size_t(assign[size_t(b)])]);
+        const double sc = soft_max(bl, kNodeSoftness * nmean) / nmean + mu * double(groups_ - stay);
+        if (sc < best - 1e-12) {  // ties: the first partition in enumeration order
+            best = sc;
+            target.assign(size_t(groups_), 0);
+            for (int32_t g = 0; g < groups_; ++g) target[size_t(g)] = assign[size_t(block[size_t(g)])];
+        }
+    };
+    // Depth first: group g joins an open block with room or opens the next block.
+    std::function<void(int32_t, int32_t)> rec = [&](int32_t g, int32_t opened) {
+        if (g == groups_) {
+            score();
+            return;
+        }
+        for (int32_t b = 0; b < std::min(opened + 1, N_); ++b) {
+            if (fill[size_t(b)] == k) continue;
+            block[size_t(g)] = b;
+            ++fill[size_t(b)];
+            bl[size_t(b)] += gsum[size_t(g)];
+            rec(g + 1, std::max(opened, b + 1));
+            bl[size_t(b)] -= gsum[size_t(g)];
+            --fill[size_t(b)];
+        }
+        block[size_t(g)] = -1;
+    };
+    rec(0, 0);
+    return true;
+}
+
+int64_t Incremental::lazy_recount(int32_t* x) {
+    // Replica counts moved towards D'Hondt's (inside each group's node for the hierarchical
+    // policy) one replica at a time, only while it clearly pays: the expert with the heaviest
+    // replica takes a slot of the expert whose replicas would stay lightest without it, when the
+    // former's replica load exceeds the latter's by more than the factor 1 + kRecountMargin. The
+    // slot taken is the donor's on the busiest GPU not holding the taker yet (if any).
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    const int32_t regions = hier ? N_ : 1;
+    cnt_.assign(size_t(E_), 0);
+    for (int32_t q = 0; q < R_; ++q) ++cnt_[size_t(x[q])];
+    std::vector<double> gl(size_t(G_), 0.0);
+    auto loads = [&]() {
+        std::fill(gl.begin(), gl.end(), 0.0);
+        for (int32_t q = 0; q < R_; ++q) gl[size_t(q / spg_)] += w_[x[q]] / double(cnt_[size_t(x[q])]);
+    };
+    loads();
+    int64_t changes = 0;
+    for (int32_t rg = 0; rg < regions; ++rg) {
+        const int32_t lo = hier ? rg * spn_ : 0, hi = hier ? lo + spn_ : R_;
+        for (int32_t guard = 0; guard < R_; ++guard) {
+            int32_t y = -1, d = -1;
+            for (int32_t e = 0; e < E_; ++e) {
+                if (hier && group_node_[size_t(e / group_size_)] != rg) continue;
+                if (y < 0 || w_[e] / double(cnt_[size_t(e)]) > w_[y] / double(cnt_[size_t(y)])) y = e;
+                if (cnt_[size_t(e)] >= 2 && (d < 0 || w_[e] / double(cnt_[size_t(e)] - 1) < w_[d] / double(cnt_[size_t(d)] - 1))) d = e;
+            }
+            if (y < 0 || d < 0 || y == d) break;
+            if (!(w_[y] / double(cnt_[size_t(y)]) > (1 + kRecountMargin) * w_[d] / double(cnt_[size_t(d)] - 1))) break;
+            int32_t pick = -1;
+            bool pick_dup = true;
+            for (int32_t q = lo; q < hi; ++q) {
+                if (x[q] != d) continue;
+                bool dup = false;
+                for (int32_t u = (q / spg_) * spg_; u < (q / spg_ + 1) * spg_; ++u) dup = dup || x[u] == y;
+                if (pick < 0 || (pick_dup && !dup) || (dup == pick_dup && gl[size_t(q / spg_)] > gl[size_t(pick / spg_)]))
+                    pick = q, pick_dup = dup;
+            }
+            if (pick < 0) break;
+            x[pick] = y;
+            --cnt_[size_t(d)];
+            ++cnt_[size_t(y)];
+            ++changes;
+            loads();
+        }
+    }
+    return changes;
+}
+
+int64_t Incremental::soft_swaps(int32_t* x, const int32_t* prev) {
+    // Swaps of two slots (inside one node for the hierarchical policy) that lower the soft maximum
+    // of the GPU loads, s * log(sum_g exp(load_g / s)) with s = kGpuSoftness * mean GPU load, by
+    // more than kMoveCost * mean GPU load per moved slot (a slot going back to its previous expert
+    // counts -1); the best such swap first, until none is left. The GPUs giving load are the
+    // kGivers busiest.
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    const bool dup_ok = spg_ > (hier ? E_ / N_ : E_);
+    cnt_.assign(size_t(E_), 0);
+    for (int32_t q = 0; q < R_; ++q) ++cnt_[size_t(x[q])];
+    std::vector<double> r(static_cast<size_t>(R_), 0.0), load(static_cast<size_t>(G_), 0.0), ex(static_cast<size_t>(G_), 0.0);
+    double total = 0;
+    for (int32_t q = 0; q < R_; ++q) {
+        r[size_t(q)] = w_[x[q]] / double(cnt_[size_t(x[q])]);
+        load[size_t(q / spg_)] += r[size_t(q)];
+        total += r[size_t(q)];
+    }
+    int64_t diff = 0;
+    for (int32_t q = 0; q < R_; ++q) diff += x[q] != prev[q];
+    const double mean = total / G_;
+    if (!(mean > 0)) return diff;
+    const double scale = kGpuSoftness * mean, inv = 1.0 / scale;
+    auto changed = [&](int32_t q, int32_t e) { return e != prev[q] ? 1 : 0; };
+    auto on_gpu = [&](int32_t e, int32_t g) {
+        for (int32_t q = g * spg_; q < (g + 1) * spg_; ++q)
+            if (x[q] == e) return true;
+        return false;
+    };
+    order_.resize(size_t(G_));
+    const int32_t top = std::min<int32_t>(G_, kGivers);
+    for (int64_t step = 0; step < 4 * int64_t(R_); ++step) {
+        const double lmax = *std::max_element(load.begin(), load.end());
+        double z = 0;
+        for (int32_t g = 0; g < G_; ++g) z += ex[size_t(g)] = std::exp((load[size_t(g)] - lmax) * inv);
+        for (int32_t g = 0; g < G_; ++g) order_[size_t(g)] = g;
+        std::partial_sort(order_.begin(), order_.begin() + top, order_.end(), [&](int32_t a, int32_t b) {
+            return load[size_t(a)] > load[size_t(b)] || (load[size_t(a)] == load[size_t(b)] && a < b);
+        });
+        double best = 0;
+        int32_t bs = -1, bt = -1;
+        double bound[5];
+        auto set_bounds = [&]() {
+            for (int c = 0; c < 5; ++c) bound[c] = z * std::exp(-(best + double(c - 2) * kMoveCost) * mean * inv) * (1 + 1e-12);
+        };
+        set_bounds();
+        for (int32_t i = 0; i < top; ++i) {
+            const int32_t g1 = order_[size_t(i)];
+            // No swap of this GPU (nor of the idler ones after it) can beat the best one: even
+            // dropping its whole term from the sum, and two slots reverting to their experts.
+            const double rest = z - ex[size_t(g1)];
+            if (rest > 0 && scale * std::log(z / rest) / mean + 2 * kMoveCost <= best) break;
+            const int32_t lo = hier ? (g1 / gpn_) * spn_ : 0, hi = hier ? lo + spn_ : R_;
+            for (int32_t s1 = g1 * spg_; s1 < (g1 + 1) * spg_; ++s1) {
+                const int32_t a = x[s1];
+                for (int32_t t1 = lo; t1 < hi; ++t1) {
+                    const int32_t g2 = t1 / spg_;
+                    if (g2 == g1) continue;
+                    const double d = r[size_t(s1)] - r[size_t(t1)];
+                    if (!(d > 0) || !(load[size_t(g1)] - load[size_t(g2)] > d * 0.5)) continue;
+                    const int32_t b = x[t1];
+                    const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
+                    const double f = std::exp(d * inv);
+                    const double nz = z - ex[size_t(g1)] - ex[size_t(g2)] + ex[size_t(g1)] / f + ex[size_t(g2)] * f;
+                    // gain > best  <=>  nz < z * exp(-(best + cost * kMoveCost) * mean / scale)
+                    if (!(nz < bound[size_t(cost + 2)])) continue;
+                    const double gain = scale * std::log(z / nz) / mean - kMoveCost * double(cost);
+                    if (!(gain > best)) continue;
+                    if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
+                    best = gain, bs = s1, bt = t1;
+                    set_bounds();
+                }
+            }
+        }
+        if (bs < 0) break;
+        const int32_t a = x[bs], b = x[bt];
+        diff += changed(bs, b) - changed(bs, a) + changed(bt, a) - changed(bt, b);
+        const double d = r[size_t(bs)] - r[size_t(bt)];
+        load[size_t(bs / spg_)] -= d;
+        load[size_t(bt / spg_)] += d;
+        std::swap(x[bs], x[bt]);
+        std::swap(r[size_t(bs)], r[size_t(bt)]);
+    }
+    return diff;
+}
+
+void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* out) {
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    // 1. The placement in service stays as it is when no GPU is more than kKeepTolerance above the
+    //    fresh placement's busiest GPU (this also keeps an all-zero layer).
+    {
+        const double target = fresh_load * (1 + kKeepTolerance) * (1 + 1e-12);
+        count_.assign(size_t(E_), 0);
+        for (int32_t s = 0; s < R_; ++s) ++count_[size_t(prev[s])];
+        bool keep = true;
+        for (int32_t g = 0; g < G_ && keep; ++g) {
+            double sum = 0;
+            for (int32_t s = g * spg_; s < (g + 1) * spg_; ++s) sum += w_[prev[s]] / double(count_[size_t(prev[s])]);
+            keep = !(sum > target);
+        }
+        std::fill(count_.begin(), count_.end(), 0);
+        if (keep) {
+            for (IncrementalStats* st : {&stats_, &incremental_totals()}) ++st->layers, ++st->repaired;
+            std::copy(prev, prev + R_, out);
+            return;
+        }
+    }
+    // 2. Decide on the next window's expected loads: each expert's load shrunk towards the layer's
+    //    geometric centre (w^kShrink, rescaled to the same total), as popularity regresses to the mean.
+    const double* w_in = w_;
+    shrunk_.assign(size_t(E_), 0.0);
+    double s0 = 0, s1 = 0;
+    for (int32_t e = 0; e < E_; ++e) s0 += w_in[e], s1 += shrunk_[size_t(e)] = w_in[e] > 0 ? std::pow(w_in[e], kShrink) : 0.0;
+    if (s1 > 0)
+        for (auto& v : shrunk_) v *= s0 / s1;
+    w_ = shrunk_.data();
+
+    // 3. Hierarchical: a new group-to-node map only where it lowers the soft maximum of the node
+    //    loads by more than kRepairGain of a node's mean per exchange of two groups.
+    start_.assign(prev, prev + R_);
+    bool swapped = false;
+    if (hier) {
+        std::vector<int32_t> target;
+        if (best_pairing(kRepairGain / 2, target)) {
+            // Exchanges of two groups until every group is on its target node.
+            for (int32_t guard = 0; guard < groups_; ++guard) {
+                int32_t a = -1, b = -1;
+                for (int32_t g = 0; g < groups_ && a < 0; ++g)
+                    if (group_node_[size_t(g)] != target[size_t(g)]) a = g;
+                if (a < 0) break;
+                const int32_t A = group_node_[size_t(a)], B = target[size_t(a)];
+                for (int32_t g = 0; g < groups_; ++g)  // a group of B that leaves B, preferably for A
+                    if (group_node_[size_t(g)] == B && target[size_t(g)] != B && (b < 0 || target[size_t(g)] == A)) b = g;
+                swapped_.resize(size_t(R_));
+                if (b < 0 || !swap_groups(start_.data(), swapped_.data(), 0, a, b) || !policy_holds(swapped_.data())) {
+                    policy_holds(start_.data());
+                    break;
+                }
+                start_.assign(swapped_.begin(), swapped_.end());
+                swapped = true;
+            }
+        } else {
+            // Too many groups to enumerate the maps: at most one exchange, the best one.
+            int32_t g1 = -1, g2 = -1;
+            double gain = 0;
+            if (best_group_swap(g1, g2, gain) && gain > kRepairGain) {
+                swapped_.resize(size_t(R_));
+                if (swap_groups(start_.data(), swapped_.data(), 0, g1, g2) && policy_holds(swapped_.data())) {
+                    start_.assign(swapped_.begin(), swapped_.end());
+                    swapped = true;
+                } else {
+                    policy_holds(start_.data());
+                }
+            }
+        }
+    }
+    // 4. Replica counts towards D'Hondt's where that clearly pays; 5. swaps for the soft maximum.
+    repaired_.assign(start_.begin(), start_.end());
+    lazy_recount(repaired_.data());
+    const int64_t mv = soft_swaps(repaired_.data(), prev);
+    w_ = w_in;
+    for (IncrementalStats* st : {&stats_, &incremental_totals()}) {
+        ++st->layers;
+        if (swapped) ++st->mixed, st->mixed_moves += mv;
+        else ++st->repaired, st->repaired_moves += mv;
+    }
+    std::copy(repaired_.begin(), repaired_.end(), out);
+}
+
 void Incremental::place(const LayerInput& in, LayerOutput out) {
     const Topology& t = in.topology;
     E_ = int32_t(in.experts);
@@ -718,6 +1027,11 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     tg.robust = fm.robust * (1 + tol);
     tg.replica = fm.replica * (1 + rep_tolerance(tol));
 
+    // Default mode (no tolerance, no budget): see drift_place().
+    if (o.tolerance < 0 && o.max_moves < 0 && policy_ != Policy::hybrid && policy_holds(prev)) {
+        drift_place(prev, fm.load, out.phy2log);
+        return;
+    }
     relabelled_.resize(size_t(R_));
     relabel(fresh_.data(), prev, relabelled_.data());
     int64_t moves_f = 0;

@@ -2,7 +2,8 @@
 // Migration-aware rebalancing (issue 8): given the placement in service, keep experts in their
 // slots wherever that costs little balance.
 //
-// Per layer, candidates:
+// Default mode (no tolerance, no max_moves; global and hierarchical policies): drift_place().
+// Otherwise, per layer, candidates:
 //  - fresh: the wrapped algorithm's placement for the new loads, relabelled to the previous one
 //    (nodes, then GPUs inside nodes, matched by an assignment that maximises the slots whose expert
 //    stays; then slots inside each GPU), which leaves every GPU load unchanged;
@@ -31,6 +32,25 @@ namespace eplb::detail {
 
 // Default tolerance: the busiest GPU may be this fraction above the fresh placement's.
 constexpr double default_tolerance = 0.005;
+// Default mode (previous placement, no tolerance, no max_moves), see Incremental::drift_place.
+// The placement in service is kept when no GPU is this much above the fresh placement's busiest.
+constexpr double kKeepTolerance = 0.006;
+// Decisions are made on w^kShrink (rescaled to the layer's total): regression to the mean.
+constexpr double kShrink = 0.95;
+// A new group-to-node map must lower the soft maximum of the node loads (scale kNodeSoftness *
+// node mean) by more than kRepairGain of a node's mean per exchange of two groups.
+constexpr double kRepairGain = 0.012;
+constexpr double kNodeSoftness = 0.03;
+// Group-to-node maps are enumerated up to this many; above, one exchange at most.
+constexpr int64_t kMaxPairings = 20000;
+// An expert takes a replica of another when its replica load exceeds the other's (without that
+// replica) by more than this fraction.
+constexpr double kRecountMargin = 0.1;
+// Swaps must lower the soft maximum of the GPU loads (scale kGpuSoftness * mean GPU load) by more
+// than kMoveCost * mean GPU load per moved slot; the kGivers busiest GPUs give.
+constexpr double kGpuSoftness = 0.02;
+constexpr double kMoveCost = 0.0002;
+constexpr int32_t kGivers = 16;
 // The heaviest replica may be this much heavier than the fresh placement's.
 inline double rep_tolerance(double tol) { return 20 * tol; }
 // The busiest GPU may be this much busier than the fresh placement's.
@@ -78,6 +98,24 @@ private:
     void anchor(const int32_t* prev, int32_t* out);
     bool swap_groups(const int32_t* prev, int32_t* out, double load_target, int32_t pref1 = -1, int32_t pref2 = -1);
 
+    // Default mode: keep the placement in service if it is within kKeepTolerance of the fresh
+    // one; else, on the shrunk loads, a new group-to-node map where it clearly pays
+    // (hierarchical), replica counts towards D'Hondt's (lazy_recount), then swaps that lower the
+    // soft maximum of the GPU loads by more than their cost (soft_swaps).
+    void drift_place(const int32_t* prev, double fresh_load, int32_t* out);
+    // Hierarchical, few groups: into `target`, the node of each group minimising the soft maximum
+    // of the node loads plus mu per group that moves; false if there are too many maps to try.
+    bool best_pairing(double mu, std::vector<int32_t>& target);
+    // Hierarchical: the exchange of two groups of different nodes that lowers the soft maximum of
+    // the node loads most, and that gain over a node's mean; false if none lowers it.
+    bool best_group_swap(int32_t& g1, int32_t& g2, double& gain);
+    static double soft_max(const std::vector<double>& v, double scale);
+    // Replica counts of `x` towards D'Hondt's where that clearly pays; returns the changes.
+    int64_t lazy_recount(int32_t* x);
+    // Swaps in `x` that lower the soft maximum of the GPU loads by more than their cost; returns the
+    // moved slots of `x` against `prev`.
+    int64_t soft_swaps(int32_t* x, const int32_t* prev);
+
     std::unique_ptr<Algorithm> inner_;
     IncrementalStats stats_;
 
@@ -86,7 +124,7 @@ private:
     int32_t E_ = 0, R_ = 0, G_ = 0, N_ = 0, spg_ = 0, spn_ = 0, gpn_ = 0, group_size_ = 1, groups_ = 1;
     Policy policy_ = Policy::global;
 
-    std::vector<int32_t> fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
+    std::vector<int32_t> start_, fresh_, relabelled_, repaired_, swapped_, alt_, mixed_;
     std::vector<std::vector<int32_t>> pool_;
     std::vector<double> gpu_load_;
     // Relabelling buffers.
@@ -96,6 +134,7 @@ private:
     std::vector<int32_t> order_, x_, cnt_, head_, next_, group_node_, home_cnt_, touched_, region_experts_;
     std::vector<double> load_, sq_, delta_, dsq_;
     std::vector<char> is_touched_;
+    std::vector<double> shrunk_;
 };
 
 // Maximum-weight perfect assignment on an n x n matrix of non-negative integers (row-major):

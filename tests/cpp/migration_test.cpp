@@ -1,5 +1,6 @@
 // Rebalancing over time (issue 8): predictors, history windows, and the migration-aware
 // incremental placement (Options::previous, max_moves, tolerance).
+#include <algorithm>
 #include <cmath>
 
 #include <xtensor/xview.hpp>
@@ -179,6 +180,73 @@ TEST(Incremental, KeepsMostSlotsUnderSmallDrift) {
     ASSERT_TRUE(ev.moved_slots.has_value());
     EXPECT_EQ(*ev.moved_slots, moved(next, prev));
     EXPECT_LT(*ev.moved_slots, moved(fresh_ref, prev) / 2);
+}
+
+// Default mode over a drifting series at the DeepSeek-V3 shape: a small fraction of the slots
+// DeepSeek's fresh placement moves, balance on the window placed for better than not moving and
+// near a fresh placement's, the policy kept at every step.
+TEST(Incremental, DefaultModeMovesFewSlotsOverASeries) {
+    std::mt19937 rng(21);
+    auto w = random_loads(rng, 12, 256, 0);
+    Placement prev = rebalance(w, kV3), prev_ref = rebalance(w, kV3, Options{"deepseek"});
+    int64_t moves = 0, moves_ref = 0;
+    for (int step = 0; step < 5; ++step) {
+        w = drift(w, rng, 0.1, 0.004);
+        Options inc;
+        inc.previous = &prev;
+        const Placement next = rebalance(w, kV3, inc);
+        const Placement ref = rebalance(w, kV3, Options{"deepseek"});
+        expect_valid(next, w, kV3, Policy::hierarchical);
+        moves += moved(next, prev);
+        moves_ref += moved(ref, prev_ref);
+        // Never worse than leaving the placement in service, not far from a fresh placement (the
+        // default mode balances for the next window, not exactly for this one).
+        const double now = evaluate(next, w).balancedness_gpu;
+        EXPECT_GE(now, evaluate(prev, w).balancedness_gpu);
+        EXPECT_GE(now, 0.95 * evaluate(rebalance(w, kV3), w).balancedness_gpu);
+        prev = next;
+        prev_ref = ref;
+    }
+    EXPECT_LT(double(moves), 0.2 * double(moves_ref));
+}
+
+// Node of each group in one layer of a hierarchical placement at the V3 shape (32 experts per
+// group, 72 slots per node).
+std::vector<int64_t> group_nodes(const Placement& p, int64_t layer) {
+    std::vector<int64_t> node(8, -1);
+    for (int64_t s = 0; s < 288; ++s) node[size_t(p.phy2log(size_t(layer), size_t(s)) / 32)] = s / 72;
+    return node;
+}
+
+// Default mode: small drift leaves the group-to-node map alone; a node made much heavier than the
+// others gets a new map, with a lighter busiest node.
+TEST(Incremental, DefaultModeRepairsTheGroupMapOnlyWhenItPays) {
+    std::mt19937 rng(23);
+    const auto w0 = random_loads(rng, 6, 256, 0);
+    const Placement prev = rebalance(w0, kV3);
+    Options inc;
+    inc.previous = &prev;
+    const auto small = drift(w0, rng, 0.01, 0.0);
+    const Placement same = rebalance(small, kV3, inc);
+    expect_valid(same, small, kV3, Policy::hierarchical);
+    for (int64_t l = 0; l < 6; ++l) EXPECT_EQ(group_nodes(same, l), group_nodes(prev, l)) << "layer " << l;
+    EXPECT_LT(moved(same, prev), 6 * 288 / 10);
+    // Node 0's experts 40% heavier.
+    auto heavy = w0;
+    for (int64_t l = 0; l < 6; ++l)
+        for (int64_t e = 0; e < 256; ++e)
+            if (group_nodes(prev, l)[size_t(e / 32)] == 0) heavy(size_t(l), size_t(e)) *= 1.4;
+    const Placement next = rebalance(heavy, kV3, inc);
+    expect_valid(next, heavy, kV3, Policy::hierarchical);
+    auto node_max = [&](const Placement& p, int64_t l) {
+        std::vector<double> load(4, 0.0);
+        for (int64_t e = 0; e < 256; ++e) load[size_t(group_nodes(p, l)[size_t(e / 32)])] += heavy(size_t(l), size_t(e));
+        return *std::max_element(load.begin(), load.end());
+    };
+    for (int64_t l = 0; l < 6; ++l) {
+        EXPECT_NE(group_nodes(next, l), group_nodes(prev, l)) << "layer " << l;
+        EXPECT_LT(node_max(next, l), node_max(prev, l)) << "layer " << l;
+    }
 }
 
 TEST(Incremental, MoveBudgetIsRespected) {
