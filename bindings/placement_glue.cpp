@@ -32,7 +32,6 @@ Topology topology_of(const val& o) {
 val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
-        const auto w = matrix_in<double>(weights, L, E);
         const Topology t = topology_of(o);
         Options opt;
         opt.algorithm = o["algorithm"].as<std::string>();
@@ -44,7 +43,8 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
             prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
             opt.previous = &prev;
         }
-        return placement_value(rebalance_phy2log(w, t, opt), E, t, opt.algorithm);
+        return placement_value(rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt), E, t,
+                               opt.algorithm);
     });
 }
 

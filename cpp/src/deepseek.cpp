@@ -71,12 +71,12 @@ void DeepSeek::place_node(const float* w, int32_t n, int32_t slots, int32_t gpus
 // scan those only; the replicas' visiting order is then the experts' order with the replicated
 // experts moved to their new load (load / count), a merge. Replicas of one expert are
 // interchangeable, so this equals the reference unless two experts' replicas weigh the same;
-// then it returns false (nothing written) and the literal steps run. Keys are (load bits,
+// then it returns false and the literal steps run (and overwrite the node's slots). Keys are (load bits,
 // expert) integers throughout, compared with conditional moves rather than branches.
 bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32_t gpus,
                                  const int32_t* local2log, int32_t* out) {
     const int32_t extra = slots - n, per_gpu = slots / gpus;
-    if (per_gpu == 1 || extra >= n || extra > 64) return false;
+    if (per_gpu == 1 || extra >= n || extra > 64 || gpus > PackTournament::kMaxPacks) return false;
     auto descending = [](float load, int32_t e) { return (uint64_t(~float_bits(load)) << 32) | uint32_t(e); };
 
     keys_.resize(size_t(2 * n));
@@ -104,50 +104,52 @@ bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32
         cand_[size_t(best)] = (uint64_t(float_bits(w[e] / float(++mlog_cnt_[size_t(best)]))) << 32) | ~e;
     }
 
-    // Step 3's visiting order: the unreplicated experts in sorted order, merged with one key per
-    // replica of the replicated ones.
-    head_.resize(size_t(n));
-    replicas_.resize(size_t(4 * extra));
-    int32_t heads = 0, reps = 0;
+    // Step 3 in its visiting order: the unreplicated experts in sorted order, merged with the
+    // replicated ones at their new load, each as many times as it has replicas.
+    head_.resize(size_t(n + 1));
+    int32_t heads = 0;
     for (int32_t k = 0; k < n; ++k) {
         head_[size_t(heads)] = key[k];
         heads += k >= extra || mlog_cnt_[size_t(k)] == 1;
     }
+    replica_count_.resize(size_t(n));
+    int32_t r = 0;  // the replicated experts, sorted by their replicas' load
     for (int32_t k = 0; k < extra; ++k) {
-        const int32_t c = mlog_cnt_[size_t(k)];
-        if (c == 1) continue;
+        if (mlog_cnt_[size_t(k)] == 1) continue;
         const int32_t e = int32_t(uint32_t(key[k]));
-        const uint64_t r = descending(w[e] / float(c), e);
-        for (int32_t i = 0; i < c; ++i) replicas_[size_t(reps++)] = r;
+        uint64_t v = descending(w[e] / float(mlog_cnt_[size_t(k)]), e);
+        int32_t at = r++;
+        for (; at > 0 && cand_[size_t(at - 1)] > v; --at) cand_[size_t(at)] = cand_[size_t(at - 1)];
+        cand_[size_t(at)] = v;
+        replica_count_[size_t(e)] = mlog_cnt_[size_t(k)];
     }
-    sort_keys(replicas_.data(), replicas_.data() + reps, reps);
+    replicas_.resize(size_t(2 * extra + 1));
+    int32_t reps = 0;
+    for (int32_t i = 0; i < r; ++i)
+        for (int32_t c = replica_count_[size_t(uint32_t(cand_[size_t(i)]))]; c > 0; --c)
+            replicas_[size_t(reps++)] = cand_[size_t(i)];
+    constexpr uint64_t none = ~uint64_t(0);  // ends both lists
+    head_[size_t(heads)] = none;
+    replicas_[size_t(reps)] = none;
 
-    seq_e_.resize(size_t(slots));
-    seq_w_.resize(size_t(slots));
-    constexpr uint64_t none = ~uint64_t(0);
+    // Packed as visited; when two experts tie the literal steps overwrite the node's slots.
+    packs_.reset(gpus, per_gpu);
     int32_t x = 0, y = 0;
     uint64_t last = none;
     bool tie = false;
     for (int32_t i = 0; i < slots; ++i) {
-        const uint64_t u = x < heads ? head_[size_t(std::min(x, heads - 1))] : none;
-        const uint64_t v = y < reps ? replicas_[size_t(std::min(y, reps - 1))] : none;
+        const uint64_t u = head_[size_t(x)], v = replicas_[size_t(y)];
         const bool take_replica = v < u;
         const uint64_t k = take_replica ? v : u;
         x += !take_replica;
         y += take_replica;
         tie |= i > 0 && (k >> 32) == (last >> 32) && uint32_t(k) != uint32_t(last);
         last = k;
-        seq_e_[size_t(i)] = int32_t(uint32_t(k));
-        seq_w_[size_t(i)] = float_value(~uint32_t(k >> 32));
+        int32_t rank;
+        const int32_t gpu = packs_.add(float_value(~uint32_t(k >> 32)), rank);
+        out[gpu * per_gpu + rank] = local2log[uint32_t(k)];
     }
-    if (tie) return false;
-
-    slot_pack_.resize(size_t(slots));
-    slot_rank_.resize(size_t(slots));
-    packer_.pack_in_order(seq_w_.data(), slots, gpus, slot_pack_.data(), slot_rank_.data());
-    for (int32_t i = 0; i < slots; ++i)
-        out[slot_pack_[size_t(i)] * per_gpu + slot_rank_[size_t(i)]] = local2log[seq_e_[size_t(i)]];
-    return true;
+    return !tie;
 }
 
 }  // namespace eplb::detail

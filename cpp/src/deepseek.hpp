@@ -24,9 +24,11 @@ private:
 
     BalancedPacker packer_;
     Replicator replicator_;
-    std::vector<float> w_, group_w_, node_w_, slot_w_, seq_w_;
-    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_, seq_e_;
+    std::vector<float> w_, group_w_, node_w_, slot_w_;
+    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_,
+        replica_count_;
     std::vector<uint64_t> keys_, cand_, head_, replicas_;
+    PackTournament packs_;
 };
 
 }  // namespace eplb::detail

@@ -109,32 +109,12 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
     assign(w, n, m, pack, rank);
 }
 
-void BalancedPacker::pack_in_order(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
-    if (n / m == 1) {
-        for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
-        return;
-    }
-    order_.resize(size_t(n));
-    std::iota(order_.begin(), order_.end(), 0);
-    assign(w, n, m, pack, rank);
-}
-
 // LPT over order_: each item to the lightest pack with room, ties to the lower pack index.
 void BalancedPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;
     if (m <= PackTournament::kMaxPacks) {
-        // The current lightest pack (the root's key) carries its load: no other state is on the
-        // path from one choice to the next.
-        PackTournament packs;
-        uint64_t lightest = packs.reset(m);
-        int32_t count[PackTournament::kMaxPacks] = {};
-        for (int32_t item : order_) {
-            const int32_t best = PackTournament::pack_of(lightest);
-            pack[item] = best;
-            rank[item] = count[best]++;
-            const float load = PackTournament::load_of(lightest) + w[item];
-            lightest = packs.update(best, count[best] == per_pack ? PackTournament::kFull : PackTournament::key(load, best));
-        }
+        tournament_.reset(m, per_pack);
+        for (int32_t item : order_) pack[item] = tournament_.add(w[item], rank[item]);
         return;
     }
     // Many packs: a min-heap of (load bits, index) keys gives the same choice in O(log m).

@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "pack_tournament.hpp"
+
 namespace eplb::detail {
 
 // DeepSeek's balanced_packing: n items onto m packs, exactly n/m items each. Items are visited by
@@ -13,8 +15,6 @@ public:
     // which lets the visiting order skip the reference's sort when no two classes tie.
     void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
               const int32_t* item_class = nullptr);
-    // The same for items already in the reference's visiting order (item 0 first).
-    void pack_in_order(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 
 private:
     void assign(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
@@ -22,7 +22,8 @@ private:
     std::vector<int32_t> order_, count_;
     std::vector<uint64_t> keys_;
     std::vector<float> sum_;
-    std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
+    std::vector<uint64_t> heap_;
+    PackTournament tournament_;  // open packs keyed (load bits, index), for many packs
 };
 
 // Ascending sort of n integer keys (tmp: n more), with few data-dependent branches.

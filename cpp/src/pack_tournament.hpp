@@ -1,10 +1,10 @@
 #pragma once
-// The lightest pack with room, for the reference's packing: a tournament (winner tree) over the
-// packs' keys (load bits << 32 | pack index), a full pack keyed above every other. The root is
-// the minimum key: the lightest load, ties to the lowest index, as the reference chooses. An
-// update replays only the leaf's path, a fixed number of compare-and-selects with no branches on
-// the data; the packing's step to step dependency (choose, add the item, choose again) is then
-// short, which is what bounds its speed.
+// The reference's packing, one item at a time: each item, in visiting order, goes to the lightest
+// pack with room (ties: the lowest index), float32 loads. The packs' keys (load bits << 32 | pack
+// index, a full pack above every other) sit in a tournament (winner tree) whose root is the
+// minimum key, the reference's choice. An update replays only the leaf's path, a fixed number of
+// compare-and-selects with no branches on the data, and the root carries the chosen pack's load:
+// the dependency from one choice to the next, which bounds the packing's speed, stays short.
 #include <cstdint>
 
 #include "float_bits.hpp"
@@ -17,16 +17,24 @@ public:
     static constexpr uint64_t kFull = ~uint64_t(0);  // above every key (pack indices are small)
 
     static uint64_t key(float load, int32_t pack) { return (uint64_t(float_bits(load)) << 32) | uint32_t(pack); }
-    static float load_of(uint64_t key) { return float_value(uint32_t(key >> 32)); }
-    static int32_t pack_of(uint64_t key) { return int32_t(uint32_t(key)); }
 
-    // Packs 0..m-1 (m <= kMaxPacks) empty. Returns the root.
-    uint64_t reset(int32_t m) {
+    // m <= kMaxPacks empty packs of `per_pack` items each. Returns the root.
+    uint64_t reset(int32_t m, int32_t per_pack) {
+        per_pack_ = per_pack;
         leaves_ = 1;
         while (leaves_ < m) leaves_ *= 2;
-        for (int32_t p = 0; p < leaves_; ++p) node_[leaves_ + p] = p < m ? key(0.0f, p) : kFull;
+        for (int32_t p = 0; p < leaves_; ++p) node_[leaves_ + p] = p < m ? key(0.0f, p) : kFull, count_[p] = 0;
         for (int32_t i = leaves_ - 1; i >= 1; --i) node_[i] = min(node_[2 * i], node_[2 * i + 1]);
-        return node_[1];
+        return root_ = node_[1];
+    }
+
+    // The next item: returns its pack; `rank` is its place in that pack.
+    int32_t add(float weight, int32_t& rank) {
+        const int32_t best = int32_t(uint32_t(root_));
+        rank = count_[best]++;
+        const float load = float_value(uint32_t(root_ >> 32)) + weight;
+        update(best, count_[best] == per_pack_ ? kFull : key(load, best));
+        return best;
     }
 
     // Sets a pack's key; returns the new root.
@@ -34,14 +42,16 @@ public:
         int32_t i = leaves_ + pack;
         node_[i] = k;
         for (; i > 1; i >>= 1) node_[i >> 1] = k = min(k, node_[i ^ 1]);
-        return k;
+        return root_ = k;
     }
 
 private:
     static uint64_t min(uint64_t a, uint64_t b) { return b < a ? b : a; }
 
-    int32_t leaves_ = 1;
+    int32_t leaves_ = 1, per_pack_ = 1;
+    uint64_t root_ = kFull;
     uint64_t node_[2 * kMaxPacks];
+    int32_t count_[kMaxPacks];
 };
 
 }  // namespace eplb::detail

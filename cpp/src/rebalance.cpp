@@ -74,8 +74,13 @@ std::string policy_name(Policy p) {
 
 xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
                                           const Options& options) {
-    validate_weights(weights);
-    const int64_t L = int64_t(weights.shape(0)), E = int64_t(weights.shape(1)), R = topology.replicas;
+    return rebalance_phy2log(weights.data(), int64_t(weights.shape(0)), int64_t(weights.shape(1)), topology, options);
+}
+
+xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t L, int64_t E, const Topology& topology,
+                                          const Options& options) {
+    validate_weights(weights, L, E);
+    const int64_t R = topology.replicas;
     validate_topology(topology, E);
     if (L * R > limits::max_placement_cells)
         throw LimitExceeded("the placement would have " + std::to_string(L * R) + " slots (layers x replicas), beyond the limit of " +
@@ -99,7 +104,7 @@ xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights,
 
     xt::xtensor<int32_t, 2> phy2log = xt::xtensor<int32_t, 2>::from_shape({size_t(L), size_t(R)});
     for (int64_t l = 0; l < L; ++l) {
-        detail::LayerInput in{weights.data() + l * E, E, topology, policy, options,
+        detail::LayerInput in{weights + l * E, E, topology, policy, options,
                               options.previous ? options.previous->phy2log.data() + l * R : nullptr};
         algorithm->place(in, {phy2log.data() + l * R});
     }

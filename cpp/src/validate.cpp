@@ -46,12 +46,14 @@ void validate_topology(const Topology& t, int64_t experts) {
 }
 
 void validate_weights(const xt::xtensor<double, 2>& w) {
-    const int64_t L = int64_t(w.shape(0)), E = int64_t(w.shape(1));
+    validate_weights(w.data(), int64_t(w.shape(0)), int64_t(w.shape(1)));
+}
+
+void validate_weights(const double* p, int64_t L, int64_t E) {
     if (L == 0) throw InvalidInput("the load matrix has no layers");
     if (E == 0) throw InvalidInput("the load matrix has no experts");
     require_at_most("number of layers", L, limits::max_layers);
     require_at_most("number of experts", E, limits::max_experts);
-    const double* p = w.data();
     bool all_ok = true;  // one cheap pass; the slow pass below only runs to name the bad value
     for (int64_t i = 0; i < L * E; ++i) all_ok &= (p[i] >= 0) & (p[i] <= limits::max_load);
     if (all_ok) return;

@@ -47,6 +47,32 @@ TEST(Determinism, PlacementsMatchTheRecord) {
                         EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
                 }
     }
+    // Migration-aware placements (docs/migration.md): from the default placement of the next
+    // file, in its default mode, under a tolerance and under a move budget.
+    for (size_t f = 0; f < files.size(); f += 4) {
+        const auto w = real_loads(files[f]);
+        for (const auto& t : {Topology{288, 8, 4, 32}, Topology{288, 8, 1, 32}})
+            for (Policy policy : {Policy::automatic, Policy::hybrid}) {
+                if (policy == Policy::hybrid && t.nodes == 1) continue;
+                Options fresh;
+                fresh.policy = policy;
+                const Placement previous = rebalance(real_loads(files[f + 1]), t, fresh);
+                for (int mode = 0; mode < 3; ++mode) {
+                    Options o = fresh;
+                    o.previous = &previous;
+                    if (mode == 1) o.tolerance = 0.005;
+                    if (mode == 2) o.max_moves = 20;
+                    const std::string key = std::filesystem::path(files[f]).stem().string() + "/" +
+                                            std::to_string(t.nodes) + "-nodes/" + policy_name(policy) + "/incremental-" +
+                                            (mode == 0 ? "default" : mode == 1 ? "tolerance" : "budget");
+                    const std::string hash = std::to_string(fnv1a(rebalance(w, t, o).phy2log));
+                    if (write)
+                        record[key] = hash;
+                    else
+                        EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
+                }
+            }
+    }
     if (write) std::ofstream(path) << record.dump(1) << "\n";
 }
 

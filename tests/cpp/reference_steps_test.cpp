@@ -140,7 +140,7 @@ TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
         std::uniform_int_distribution<int32_t> any(0, m - 1);
         std::vector<uint64_t> keys(static_cast<size_t>(m));
         for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament::key(0.0f, p);
-        uint64_t root = t.reset(m);
+        uint64_t root = t.reset(m, 1);
         for (int step = 0; step < 3000; ++step) {
             ASSERT_EQ(root, *std::min_element(keys.begin(), keys.end())) << "m=" << m << " step " << step;
             const int32_t p = any(rng);

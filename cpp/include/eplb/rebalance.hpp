@@ -35,6 +35,9 @@ Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topol
 // logcnt themselves (the WebAssembly binding: JS derives them when they are first read).
 xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
                                           const Options& options = {});
+// ... read from a row-major [layers][experts] array in place (the binding's view of the JS heap).
+xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t layers, int64_t experts,
+                                          const Topology& topology, const Options& options = {});
 
 // Names accepted by Options::algorithm.
 std::vector<std::string> algorithms();
@@ -43,5 +46,6 @@ std::string policy_name(Policy p);
 
 // Throws InvalidInput for an empty matrix, NaN, infinite or negative loads, or sizes past the limits.
 void validate_weights(const xt::xtensor<double, 2>& weights);
+void validate_weights(const double* weights, int64_t layers, int64_t experts);
 
 }  // namespace eplb
