@@ -1,5 +1,6 @@
-// rebalance() and placement_from_json() for JS: a placement comes back as a typed-array copy of
-// phy2log and its sizes; the JS wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
+// rebalance() and placement_from_json() for JS. rebalance returns only a typed-array copy of
+// phy2log (the JS wrapper knows the sizes); placement_from_json adds the sizes read from the
+// file. The wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
 #include <emscripten/bind.h>
 
 #include "eplb/placement_json.hpp"
@@ -28,7 +29,7 @@ Topology topology_of(const val& o) {
 }
 
 // weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
-// [layers*replicas] int32 phy2log or 0.
+// [layers*replicas] int32 phy2log or 0. Returns phy2log as an Int32Array.
 val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
@@ -43,8 +44,8 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
             prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
             opt.previous = &prev;
         }
-        return placement_value(rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt), E, t,
-                               opt.algorithm);
+        const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt);
+        return copy_out(phy2log.data(), phy2log.size());
     });
 }
 

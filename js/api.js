@@ -58,7 +58,9 @@ export function createApi(Module) {
       tolerance: fraction(o.tolerance, 'tolerance'),
     };
     const prev = previousPhy2log(o.previous, w.layers, replicas, 'previous');
-    return withLazyLog2phy(call([f64(w), prev && i32(prev)], ([pw, pp]) => Module.rebalance(pw, topo, pp)));
+    const phy2log = call([f64(w), prev && i32(prev)], ([pw, pp]) => Module.rebalance(pw, topo, pp));
+    const { layers, experts, groups, nodes, gpus, algorithm } = topo;
+    return withLazyLog2phy({ layers, experts, replicas, groups, nodes, gpus, algorithm, phy2log });
   }
 
   function evaluate(placement, weights, options) {

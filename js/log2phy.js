@@ -28,10 +28,12 @@ export function logcntOf(phy2log, layers, experts, replicas) {
   return out;
 }
 
-function lazy(p, name, compute) {
+// Accessors shared by every placement (no closures per placement): the first read computes the
+// value and replaces the accessor with a plain property.
+function lazy(name, compute) {
   const settle = (obj, value) =>
     Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true });
-  Object.defineProperty(p, name, {
+  return {
     enumerable: true,
     configurable: true,
     get() {
@@ -42,8 +44,14 @@ function lazy(p, name, compute) {
     set(value) {
       settle(this, value);
     },
-  });
+  };
 }
+
+const derived = {
+  log2phy: lazy('log2phy', (q) => log2phyOf(q.phy2log, q.layers, q.experts, q.replicas, q.maxReplicas)),
+  logcnt: lazy('logcnt', (q) => logcntOf(q.phy2log, q.layers, q.experts, q.replicas)),
+  maxReplicas: lazy('maxReplicas', (q) => q.logcnt.reduce((a, c) => (c > a ? c : a), 1)),
+};
 
 /**
  * Gives placement p (from the glue: phy2log and the sizes only) its log2phy, logcnt and maxReplicas, each
@@ -51,8 +59,5 @@ function lazy(p, name, compute) {
  * allocations, and so the process's memory over many calls, small.
  */
 export function withLazyLog2phy(p) {
-  lazy(p, 'log2phy', (q) => log2phyOf(q.phy2log, q.layers, q.experts, q.replicas, q.maxReplicas));
-  lazy(p, 'logcnt', (q) => logcntOf(q.phy2log, q.layers, q.experts, q.replicas));
-  lazy(p, 'maxReplicas', (q) => q.logcnt.reduce((a, c) => (c > a ? c : a), 1));
-  return p;
+  return Object.defineProperties(p, derived);
 }

@@ -76,13 +76,13 @@ void DeepSeek::place_node(const float* w, int32_t n, int32_t slots, int32_t gpus
 bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32_t gpus,
                                  const int32_t* local2log, int32_t* out) {
     const int32_t extra = slots - n, per_gpu = slots / gpus;
-    if (per_gpu == 1 || extra >= n || extra > 64 || gpus > PackTournament::kMaxPacks) return false;
+    if (per_gpu == 1 || extra >= n || extra > 64 || gpus > kTournamentMaxPacks) return false;
     auto descending = [](float load, int32_t e) { return (uint64_t(~float_bits(load)) << 32) | uint32_t(e); };
 
     keys_.resize(size_t(2 * n));
     uint64_t* key = keys_.data();
     for (int32_t j = 0; j < n; ++j) key[j] = descending(w[j], j);
-    if (!sort_distinct_keys(key, key + n, n)) sort_keys(key, key + n, n);
+    if (!sort_distinct_keys(key, n)) sort_keys(key, key + n, n);
 
     // Step 2: candidate k is the k-th heaviest expert; its value key (load / count bits, ~expert)
     // makes the largest key the reference's first maximum.
@@ -133,22 +133,24 @@ bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32
     replicas_[size_t(reps)] = none;
 
     // Packed as visited; when two experts tie the literal steps overwrite the node's slots.
-    packs_.reset(gpus, per_gpu);
-    int32_t x = 0, y = 0;
-    uint64_t last = none;
     bool tie = false;
-    for (int32_t i = 0; i < slots; ++i) {
-        const uint64_t u = head_[size_t(x)], v = replicas_[size_t(y)];
-        const bool take_replica = v < u;
-        const uint64_t k = take_replica ? v : u;
-        x += !take_replica;
-        y += take_replica;
-        tie |= i > 0 && (k >> 32) == (last >> 32) && uint32_t(k) != uint32_t(last);
-        last = k;
-        int32_t rank;
-        const int32_t gpu = packs_.add(float_value(~uint32_t(k >> 32)), rank);
-        out[gpu * per_gpu + rank] = local2log[uint32_t(k)];
-    }
+    with_tournament(gpus, [&](auto& packs) {
+        packs.reset(gpus, per_gpu);
+        int32_t x = 0, y = 0;
+        uint64_t last = none;
+        for (int32_t i = 0; i < slots; ++i) {
+            const uint64_t u = head_[size_t(x)], v = replicas_[size_t(y)];
+            const bool take_replica = v < u;
+            const uint64_t k = take_replica ? v : u;
+            x += !take_replica;
+            y += take_replica;
+            tie |= i > 0 && (k >> 32) == (last >> 32) && uint32_t(k) != uint32_t(last);
+            last = k;
+            int32_t rank;
+            const int32_t gpu = packs.add(float_value(~uint32_t(k >> 32)), rank);
+            out[gpu * per_gpu + rank] = local2log[uint32_t(k)];
+        }
+    });
     return !tie;
 }
 

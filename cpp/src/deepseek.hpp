@@ -3,6 +3,7 @@
 
 #include "algorithm.hpp"
 #include "pack.hpp"
+#include "pack_tournament.hpp"
 #include "replicate.hpp"
 
 namespace eplb::detail {
@@ -28,7 +29,6 @@ private:
     std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_,
         replica_count_;
     std::vector<uint64_t> keys_, cand_, head_, replicas_;
-    PackTournament packs_;
 };
 
 }  // namespace eplb::detail

@@ -56,20 +56,20 @@ void sort_keys(uint64_t* a, uint64_t* tmp, int32_t n) {
     if (src != a) std::copy(src, src + n, a);
 }
 
-bool sort_distinct_keys(uint64_t* keys, uint64_t* tmp, int32_t n) {
+bool sort_distinct_keys(uint64_t* keys, int32_t n) {
     if (n > 64) return false;
     int32_t high[64];  // high halves, offset so that signed order is their unsigned order
     for (int32_t i = 0; i < n; ++i) high[i] = int32_t(uint32_t(keys[i] >> 32) ^ 0x80000000u);
-    uint64_t seen = 0;
+    uint64_t out[64], seen = 0;
     for (int32_t i = 0; i < n; ++i) {
         const int32_t h = high[i];
         int32_t below = 0;
         for (int32_t j = 0; j < n; ++j) below += high[j] < h;
-        tmp[below] = keys[i];
+        out[below] = keys[i];
         seen |= uint64_t(1) << below;
     }
     if (seen != (n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1)) return false;
-    std::copy(tmp, tmp + n, keys);
+    std::copy(out, out + n, keys);
     return true;
 }
 
@@ -112,9 +112,11 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
 // LPT over order_: each item to the lightest pack with room, ties to the lower pack index.
 void BalancedPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;
-    if (m <= PackTournament::kMaxPacks) {
-        tournament_.reset(m, per_pack);
-        for (int32_t item : order_) pack[item] = tournament_.add(w[item], rank[item]);
+    if (m <= kTournamentMaxPacks) {
+        with_tournament(m, [&](auto& packs) {
+            packs.reset(m, per_pack);
+            for (int32_t item : order_) pack[item] = packs.add(w[item], rank[item]);
+        });
         return;
     }
     // Many packs: a min-heap of (load bits, index) keys gives the same choice in O(log m).

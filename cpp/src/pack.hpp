@@ -2,8 +2,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "pack_tournament.hpp"
-
 namespace eplb::detail {
 
 // DeepSeek's balanced_packing: n items onto m packs, exactly n/m items each. Items are visited by
@@ -22,8 +20,7 @@ private:
     std::vector<int32_t> order_, count_;
     std::vector<uint64_t> keys_;
     std::vector<float> sum_;
-    std::vector<uint64_t> heap_;
-    PackTournament tournament_;  // open packs keyed (load bits, index), for many packs
+    std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
 };
 
 // Ascending sort of n integer keys (tmp: n more), with few data-dependent branches.
@@ -32,7 +29,7 @@ void sort_keys(uint64_t* keys, uint64_t* tmp, int32_t n);
 // The same for n <= 64 keys whose high halves all differ: each key goes to the count of smaller
 // ones (loops that compilers vectorize, no branches on the data). Returns false, keys unchanged,
 // when n > 64 or two high halves are equal.
-bool sort_distinct_keys(uint64_t* keys, uint64_t* tmp, int32_t n);
+bool sort_distinct_keys(uint64_t* keys, int32_t n);
 
 // Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
 void order_descending(const float* weight, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,

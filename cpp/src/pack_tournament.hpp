@@ -11,20 +11,20 @@
 
 namespace eplb::detail {
 
+// 2^Levels leaves; pad smaller pack counts with full packs (with_tournament picks the size).
+template <int Levels>
 class PackTournament {
 public:
-    static constexpr int32_t kMaxPacks = 64;
+    static constexpr int32_t kLeaves = 1 << Levels;
     static constexpr uint64_t kFull = ~uint64_t(0);  // above every key (pack indices are small)
 
     static uint64_t key(float load, int32_t pack) { return (uint64_t(float_bits(load)) << 32) | uint32_t(pack); }
 
-    // m <= kMaxPacks empty packs of `per_pack` items each. Returns the root.
+    // m <= kLeaves empty packs of `per_pack` items each. Returns the root.
     uint64_t reset(int32_t m, int32_t per_pack) {
         per_pack_ = per_pack;
-        leaves_ = 1;
-        while (leaves_ < m) leaves_ *= 2;
-        for (int32_t p = 0; p < leaves_; ++p) node_[leaves_ + p] = p < m ? key(0.0f, p) : kFull, count_[p] = 0;
-        for (int32_t i = leaves_ - 1; i >= 1; --i) node_[i] = min(node_[2 * i], node_[2 * i + 1]);
+        for (int32_t p = 0; p < kLeaves; ++p) node_[kLeaves + p] = p < m ? key(0.0f, p) : kFull, count_[p] = 0;
+        for (int32_t i = kLeaves - 1; i >= 1; --i) node_[i] = min(node_[2 * i], node_[2 * i + 1]);
         return root_ = node_[1];
     }
 
@@ -39,19 +39,36 @@ public:
 
     // Sets a pack's key; returns the new root.
     uint64_t update(int32_t pack, uint64_t k) {
-        int32_t i = leaves_ + pack;
+        int32_t i = kLeaves + pack;
         node_[i] = k;
-        for (; i > 1; i >>= 1) node_[i >> 1] = k = min(k, node_[i ^ 1]);
+        for (int level = 0; level < Levels; ++level, i >>= 1) node_[i >> 1] = k = min(k, node_[i ^ 1]);
         return root_ = k;
     }
 
 private:
     static uint64_t min(uint64_t a, uint64_t b) { return b < a ? b : a; }
 
-    int32_t leaves_ = 1, per_pack_ = 1;
+    int32_t per_pack_ = 1;
     uint64_t root_ = kFull;
-    uint64_t node_[2 * kMaxPacks];
-    int32_t count_[kMaxPacks];
+    uint64_t node_[2 * kLeaves];
+    int32_t count_[kLeaves];
 };
+
+constexpr int32_t kTournamentMaxPacks = 64;
+
+// Calls f with an empty tournament (on the stack) sized for m <= kTournamentMaxPacks packs.
+template <class F>
+void with_tournament(int32_t m, F&& f) {
+    if (m <= 8) {
+        PackTournament<3> t;
+        f(t);
+    } else if (m <= 16) {
+        PackTournament<4> t;
+        f(t);
+    } else {
+        PackTournament<6> t;
+        f(t);
+    }
+}
 
 }  // namespace eplb::detail

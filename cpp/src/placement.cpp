@@ -25,18 +25,20 @@ Placement placement_from_phy2log(xt::xtensor<int32_t, 2> phy2log, int64_t expert
     p.logcnt = xt::zeros<int32_t>({size_t(L), size_t(experts)});
     const int32_t* slots = p.phy2log.data();
     int32_t* cnt = p.logcnt.data();
-    int32_t M = 1;
     for (int64_t l = 0; l < L; ++l)
         for (int64_t s = 0; s < R; ++s) {
             const int32_t e = slots[l * R + s];
-            if (e < 0 || e >= experts)
+            if (uint32_t(e) >= uint64_t(experts))
                 throw InvalidInput("phy2log[" + str(l) + "][" + str(s) + "] = " + str(e) +
                                    " is not an expert index in [0, " + str(experts) + ")");
-            M = std::max(M, ++cnt[l * experts + e]);
+            ++cnt[l * experts + e];
         }
-    for (int64_t i = 0; i < L * experts; ++i)
-        if (cnt[i] == 0)
-            throw InvalidInput("expert " + str(i % experts) + " of layer " + str(i / experts) + " has no replica");
+    int32_t M = 1, fewest = 1;
+    for (int64_t i = 0; i < L * experts; ++i) M = std::max(M, cnt[i]), fewest = std::min(fewest, cnt[i]);
+    if (fewest == 0)
+        for (int64_t i = 0; i < L * experts; ++i)
+            if (cnt[i] == 0)
+                throw InvalidInput("expert " + str(i % experts) + " of layer " + str(i / experts) + " has no replica");
     if (L * experts * M > limits::max_placement_cells)
         throw LimitExceeded("log2phy would have " + str(L * experts * M) + " cells, beyond the limit of " +
                             str(limits::max_placement_cells));

@@ -135,18 +135,18 @@ TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
     std::mt19937 rng(3);
     std::uniform_int_distribution<int> small(0, 3), coin(0, 4);
     std::lognormal_distribution<float> pop(0.0f, 2.0f);
-    detail::PackTournament t;
+    detail::PackTournament<6> t;
     for (int32_t m : {1, 2, 3, 5, 8, 9, 16, 31, 64}) {
         std::uniform_int_distribution<int32_t> any(0, m - 1);
         std::vector<uint64_t> keys(static_cast<size_t>(m));
-        for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament::key(0.0f, p);
+        for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament<6>::key(0.0f, p);
         uint64_t root = t.reset(m, 1);
         for (int step = 0; step < 3000; ++step) {
             ASSERT_EQ(root, *std::min_element(keys.begin(), keys.end())) << "m=" << m << " step " << step;
             const int32_t p = any(rng);
             const int c = coin(rng);
             const float load = c == 0 ? float(small(rng)) : c == 1 ? -0.0f : pop(rng);
-            keys[size_t(p)] = c == 4 && step % 5 ? detail::PackTournament::kFull : detail::PackTournament::key(load, p);
+            keys[size_t(p)] = c == 4 && step % 5 ? detail::PackTournament<6>::kFull : detail::PackTournament<6>::key(load, p);
             root = t.update(p, keys[size_t(p)]);
         }
     }

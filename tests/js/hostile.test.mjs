@@ -105,11 +105,14 @@ test('loadEplb rejects options that are not an object', async () => {
 });
 
 test('running out of WASM memory is an EplbError and the module stays usable', () => {
-  // 2^26 cells pass the JS shape limit (512 MiB as doubles); the core's own copy of them then
-  // exceeds the module's 1 GiB maximum.
+  // 2^26 cells pass the JS shape limit: the loads (512 MiB as doubles) and a placement (256 MiB)
+  // in the heap, plus the evaluator's own copies of them, exceed the module's 1 GiB maximum.
   const layers = 4096, experts = 16384;
   const w = { data: new Float32Array(layers * experts).fill(1), layers, experts };
-  assert.throws(() => eplb.rebalance(w, { replicas: experts, gpus: 1 }),
+  const phy2log = new Int32Array(layers * experts);
+  for (let i = 0; i < phy2log.length; i++) phy2log[i] = i % experts;
+  const p = { layers, experts, replicas: experts, gpus: 1, phy2log };
+  assert.throws(() => eplb.evaluate(p, w),
     (e) => e instanceof EplbError && e.code === 'out-of-memory' && /out of memory/.test(e.message));
   assertPlacement(eplb.rebalance(good, ok), { layers: 2, experts: 6, replicas: 8 });
 });
