@@ -5,12 +5,6 @@
 
 namespace eplb::detail {
 
-int32_t BinSolver::occurrences(int32_t e, int32_t bin) const {
-    int32_t k = 0;
-    for (int32_t b : where_[size_t(e)]) k += (b == bin);
-    return k;
-}
-
 // Whether expert e may move into `bin` while slot `leaving` of that bin moves out.
 bool BinSolver::can_take(int32_t e, int32_t bin, int32_t leaving) const {
     const int32_t occ = occurrences(e, bin) - (slot_[size_t(leaving)] == e);
@@ -27,17 +21,20 @@ void BinSolver::resort(int32_t bin) {
     int32_t* s = slot_.data() + size_t(bin) * size_t(S_);
     if (S_ > 32) {
         std::sort(s, s + S_, [this](int32_t x, int32_t y) { return before(x, y); });
-        return;
+    } else {
+        for (int32_t i = 1; i < S_; ++i) {
+            const int32_t x = s[i];
+            int32_t j = i;
+            for (; j > 0 && before(x, s[j - 1]); --j) s[j] = s[j - 1];
+            s[j] = x;
+        }
     }
-    for (int32_t i = 1; i < S_; ++i) {
-        const int32_t x = s[i];
-        int32_t j = i;
-        for (; j > 0 && before(x, s[j - 1]); --j) s[j] = s[j - 1];
-        s[j] = x;
-    }
+    double* sw = sw_.data() + size_t(bin) * size_t(S_);
+    for (int32_t i = 0; i < S_; ++i) sw[i] = rl_[size_t(s[i])];
 }
 
 void BinSolver::refresh(int32_t e) {
+    lim_[size_t(e)] = (cnt_[e] + m_ - 1) / m_;
     if (fixed_[size_t(e)]) {
         up_[size_t(e)] = dn_[size_t(e)] = rl_[size_t(e)];  // never used: fixed experts keep their count
         return;
@@ -57,6 +54,10 @@ void BinSolver::reload(int32_t bin) {
 void BinSolver::swap_slots(int32_t a, int32_t b) {
     const int32_t x = slot_[size_t(a)], y = slot_[size_t(b)];
     const int32_t ba = a / S_, bb = b / S_;
+    --occ_[size_t(x) * size_t(m_) + size_t(ba)];
+    ++occ_[size_t(x) * size_t(m_) + size_t(bb)];
+    --occ_[size_t(y) * size_t(m_) + size_t(bb)];
+    ++occ_[size_t(y) * size_t(m_) + size_t(ba)];
     for (int32_t& v : where_[size_t(x)])
         if (v == ba) {
             v = bb;
@@ -98,6 +99,7 @@ void BinSolver::initial() {
     auto put = [this](int32_t bin, int32_t e) {
         slot_[size_t(bin * S_ + fill_[size_t(bin)]++)] = e;
         where_[size_t(e)].push_back(bin);
+        ++occ_[size_t(e) * size_t(m_) + size_t(bin)];
         load_[size_t(bin)] += rl_[size_t(e)];
     };
     if (m_ <= 16) {
@@ -190,14 +192,14 @@ double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, doub
     int32_t j = b0;
     for (int32_t i = a0; i < a0 + S_; ++i) {
         const int32_t x = slot_[size_t(i)];
-        const double wx = rl_[size_t(x)];
+        const double wx = sw_[size_t(i)];
         if (wx <= tol_) break;
         const double target = wx - half;
-        while (j < b1 && rl_[size_t(slot_[size_t(j)])] > target) ++j;
+        while (j < b1 && sw_[size_t(j)] > target) ++j;
         // Lighter side: d >= diff / 2, the pair's max is lb + d, growing with k.
         for (int32_t k = j; k < b1; ++k) {
             const int32_t y = slot_[size_t(k)];
-            const double d = wx - rl_[size_t(y)];
+            const double d = wx - sw_[size_t(k)];
             if (d >= diff - tol_) break;
             const double v = lb + d;
             if (v >= best) break;
@@ -209,7 +211,7 @@ double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, doub
         // Heavier side: d < diff / 2, the pair's max is la - d, growing as k goes down.
         for (int32_t k = j - 1; k >= b0; --k) {
             const int32_t y = slot_[size_t(k)];
-            const double d = wx - rl_[size_t(y)];
+            const double d = wx - sw_[size_t(k)];
             if (d <= tol_) break;
             const double v = la - d;
             if (v >= best) break;
@@ -281,11 +283,52 @@ double BinSolver::count_move_max(int32_t x, int32_t bin, int32_t y, int32_t h, d
     return h_down ? mx : lh;
 }
 
+// The bins an expert's replicas are in, as a bit set (m <= 64 only).
+uint64_t BinSolver::bins_of(int32_t e) const {
+    uint64_t mask = 0;
+    for (int32_t b : where_[size_t(e)]) mask |= uint64_t(1) << b;
+    return mask;
+}
+
+// Whether count_move_max(x, bin, y, ...) cannot beat `best` because a bin of x other than `bin`
+// that y is not in reaches it once x loses a replica (the figure count_move_max would find
+// there). If so, adds the work count_move_max would have counted.
+bool BinSolver::blocked(int32_t x, int32_t bin, int32_t y, double best) {
+    if (m_ > 64) return false;
+    const Grown& g = grown_[size_t(x)];
+    const bool first = g.b1 != bin;
+    const int32_t t = first ? g.b1 : g.b2;
+    if (t < 0 || (first ? g.v1 : g.v2) < best || occurrences(y, t) != 0) return false;
+    work_ += int64_t(__builtin_popcountll(g.mask | bins_of(y) | (uint64_t(1) << bin))) + 4;
+    return true;
+}
+
+// grown_[x] for an expert x that may give up a replica: its two bins that are heaviest when x's
+// other replicas get heavier (w / (c - 1) each), as count_move_max adds them up.
+void BinSolver::grow_bins(int32_t x) {
+    Grown g{-1.0, -1.0, -1, -1, bins_of(x)};
+    const double d = dn_[size_t(x)] - rl_[size_t(x)];
+    for (int32_t b = 0; b < m_ && m_ <= 64; ++b) {
+        const int32_t k = occurrences(x, b);
+        if (!k) continue;
+        double sum = 0.0;
+        for (int32_t j = 0; j < k; ++j) sum += d;
+        const double v = load_[size_t(b)] + sum;
+        if (v > g.v1) g.v2 = g.v1, g.b2 = g.b1, g.v1 = v, g.b1 = b;
+        else if (v > g.v2) g.v2 = v, g.b2 = b;
+    }
+    grown_[size_t(x)] = g;
+}
+
 bool BinSolver::improve_counts(int32_t h) {
     const double lh = load_[size_t(h)];
     double best = lh - tol_;
     int32_t bx = -1, bbin = -1, by = -1;
     const int32_t h0 = h * S_;
+    // Experts that may give up a replica.
+    donors_.clear();
+    for (int32_t x = 0; x < n_; ++x)
+        if (cnt_[x] >= 2 && !fixed_[size_t(x)]) donors_.push_back(x), grow_bins(x);
     // A: an expert y of the heaviest bin gains a replica, in the bin of a replica of x elsewhere.
     for (int32_t i = h0; i < h0 + S_; ++i) {
         const int32_t y = slot_[size_t(i)];
@@ -293,11 +336,12 @@ bool BinSolver::improve_counts(int32_t h) {
         if (i > h0 && slot_[size_t(i - 1)] == y) continue;  // sorted: copies are adjacent
         const double ny = up_[size_t(y)];
         const int32_t lim_y = (cnt_[y] + m_) / m_;
-        for (int32_t x = 0; x < n_; ++x) {
-            if (x == y || cnt_[x] < 2 || fixed_[size_t(x)]) continue;
+        for (int32_t x : donors_) {
+            if (x == y) continue;
             for (int32_t b : where_[size_t(x)]) {
                 if (load_[size_t(b)] - rl_[size_t(x)] + ny >= best) continue;
                 if (occurrences(y, b) >= lim_y) continue;
+                if (blocked(x, b, y, best)) continue;
                 const double v = count_move_max(x, b, y, h, lh);
                 if (v < best) best = v, bx = x, bbin = b, by = y;
             }
@@ -313,6 +357,7 @@ bool BinSolver::improve_counts(int32_t h) {
             if (!(w_[y] > 0) && cnt_[y] >= 2) continue;  // idle experts do not collect replicas
             if (lh - rl_[size_t(x)] + up_[size_t(y)] >= best) continue;
             if (occurrences(y, h) >= (cnt_[y] + m_) / m_) continue;
+            if (blocked(x, h, y, best)) continue;
             const double v = count_move_max(x, h, y, h, lh);
             if (v < best) best = v, bx = x, bbin = h, by = y;
         }
@@ -327,6 +372,8 @@ bool BinSolver::improve_counts(int32_t h) {
     auto& wx = where_[size_t(bx)];
     wx.erase(std::find(wx.begin(), wx.end(), bbin));
     where_[size_t(by)].push_back(bbin);
+    --occ_[size_t(bx) * size_t(m_) + size_t(bbin)];
+    ++occ_[size_t(by) * size_t(m_) + size_t(bbin)];
     --cnt_[bx];
     ++cnt_[by];
     refresh(bx);
@@ -349,7 +396,11 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
     w_ = w, cnt_ = count, n_ = n, m_ = m, S_ = S, joint_ = joint, cap_ = cap;
     work_ = 0, budget_ = budget;
     rl_.resize(size_t(n));
+    lim_.resize(size_t(n));
+    grown_.resize(size_t(n));
     fixed_.resize(size_t(n));
+    occ_.assign(size_t(n) * size_t(m), 0);
+    sw_.assign(size_t(m) * size_t(S), 0.0);
     double total = 0;
     for (int32_t e = 0; e < n; ++e) {
         fixed_[size_t(e)] = item && item[e] >= 0;

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,9 @@ private:
     std::vector<double> up_, dn_;  // the same with one replica more (w / (c + 1)), one fewer
     std::vector<uint8_t> fixed_;  // count may not change
     std::vector<int32_t> slot_;   // expert per slot, bin-major, each bin sorted heaviest first
+    std::vector<double> sw_;      // the weight of each slot's replica (rl_ of its expert)
+    std::vector<int32_t> occ_;    // replicas of expert e in bin b at e * m + b
+    std::vector<int32_t> lim_;    // limit() per expert: (count + m - 1) / m
     std::vector<double> load_;    // per bin
     std::vector<std::vector<int32_t>> where_;  // the bin of each replica of each expert
     std::vector<int32_t> order_, heap_, parked_, fill_, touched_;
@@ -58,10 +62,20 @@ private:
         int32_t e;
     };
     std::vector<Key> keys_;
+    struct Grown {
+        double v1, v2;
+        int32_t b1, b2;
+        uint64_t mask;
+    };
+    std::vector<Grown> grown_;    // per expert, see grow_bins
+    std::vector<int32_t> donors_;
+    uint64_t bins_of(int32_t e) const;
+    void grow_bins(int32_t x);
+    bool blocked(int32_t x, int32_t bin, int32_t y, double best);
     bool forced_ = false;  // the greedy start had to put two replicas of an expert on one bin
 
-    int32_t limit(int32_t e) const { return (cnt_[e] + m_ - 1) / m_; }  // most replicas of e one bin needs
-    int32_t occurrences(int32_t e, int32_t bin) const;
+    int32_t limit(int32_t e) const { return lim_[std::size_t(e)]; }  // most replicas of e one bin needs
+    int32_t occurrences(int32_t e, int32_t bin) const { return occ_[std::size_t(e) * std::size_t(m_) + std::size_t(bin)]; }
     bool can_take(int32_t e, int32_t bin, int32_t leaving) const;
     bool before(int32_t x, int32_t y) const;
     void resort(int32_t bin);
