@@ -189,11 +189,14 @@ double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, doub
     if (diff <= 2 * tol_) return best;
     const int32_t a0 = a * S_, b0 = b * S_, b1 = b0 + S_;
     work_ += 2 * S_;
+    // No swap takes the pair below half its sum; and it needs d = w(x) - w(y) > la - best, so
+    // w(x) > la - best (the margin tol_ covers rounding): a's replicas are heaviest first.
+    if ((la + lb) / 2 >= best + tol_) return best;
     int32_t j = b0;
     for (int32_t i = a0; i < a0 + S_; ++i) {
         const int32_t x = slot_[size_t(i)];
         const double wx = sw_[size_t(i)];
-        if (wx <= tol_) break;
+        if (wx <= tol_ || wx <= la - best - tol_) break;
         const double target = wx - half;
         while (j < b1 && sw_[size_t(j)] > target) ++j;
         // Lighter side: d >= diff / 2, the pair's max is lb + d, growing with k.
