@@ -17,8 +17,16 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
         return a.expert > b.expert;
     };
     heap_.clear();
-    for (int32_t e = 0; e < n; ++e)
-        if (cap > 1) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    if (cap > 1)
+        for (int32_t e = 0; e < n; ++e) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    // Only the `slots - n` experts first in line can win a seat: an expert further back gets one
+    // only after each of them has won one (they come first while at one seat, and cap >= 2).
+    const size_t extra = size_t(slots - n);
+    if (extra < heap_.size()) {
+        auto first = [&](const Entry& a, const Entry& b) { return below(b, a); };
+        std::nth_element(heap_.begin(), heap_.begin() + std::ptrdiff_t(extra - 1), heap_.end(), first);
+        heap_.resize(extra);
+    }
     std::make_heap(heap_.begin(), heap_.end(), below);
     for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
         std::pop_heap(heap_.begin(), heap_.end(), below);

@@ -47,8 +47,14 @@ void GroupAssigner::search(int32_t k, double cur_max, int32_t* node_of) {
 
 void GroupAssigner::assign(const double* gw, int32_t groups, int32_t nodes, int32_t* node_of) {
     const int32_t per = groups / nodes;
-    if (nodes == 1 || per == 1) {
+    exact_ = false;
+    if (nodes == 1 || per == 1) {  // every assignment has the same node loads
         for (int32_t g = 0; g < groups; ++g) node_of[g] = g / per;
+        load_.assign(size_t(nodes), 0.0);
+        for (int32_t g = 0; g < groups; ++g) load_[size_t(g / per)] += gw[g];
+        best_ = *std::max_element(load_.begin(), load_.end());
+        tol_ = 0;
+        exact_ = true;
         return;
     }
     // Greedy and swaps first: a good bound, and the answer when the search is too big.
@@ -71,6 +77,7 @@ void GroupAssigner::assign(const double* gw, int32_t groups, int32_t nodes, int3
     fill_.assign(size_t(nodes), 0);
     cur_.assign(size_t(groups), 0);
     search(0, 0.0, node_of);
+    exact_ = steps_ <= kGroupSearchSteps;
 }
 
 double Balanced::max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G) {
@@ -212,13 +219,16 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
     const int32_t groups = by_group ? int32_t(t.groups) : 1, nodes = by_group ? int32_t(t.nodes) : 1;
     const int32_t group_size = E / groups, m = int32_t(t.gpus) / nodes;
     const int32_t K = int32_t(t.replicas) / nodes, n = E / nodes;
+    // No assignment of groups to nodes has a node lighter than the best one found, so when the
+    // search was complete, that alone can show the reference is no better (its heaviest node
+    // spread evenly, the first test below).
+    if (assigner_.exact() && mine <= assigner_.lightest_heaviest() / double(m)) return true;
+    // group_w_: the group loads of this layer, summed by place_nodes / place_hybrid.
     ref_group_w_.resize(size_t(groups));
-    group_w_.assign(size_t(groups), 0.0);
     for (int32_t g = 0; g < groups; ++g) {
         double s = 0;
         for (int32_t j = 0; j < group_size; ++j) s += double(float(in.weight[g * group_size + j]));
         ref_group_w_[size_t(g)] = float(s);
-        for (int32_t j = 0; j < group_size; ++j) group_w_[size_t(g)] += in.weight[g * group_size + j];
     }
     ref_pack_.resize(size_t(groups));
     ref_rank_.resize(size_t(groups));

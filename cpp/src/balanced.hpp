@@ -15,6 +15,11 @@ namespace eplb::detail {
 class GroupAssigner {
 public:
     void assign(const double* group_load, int32_t groups, int32_t nodes, int32_t* node_of);
+    // Whether the last assign() found the best assignment (search complete), and a lower bound on
+    // the heaviest node of any assignment then (the best found, less the search's tolerance and
+    // rounding of sums taken in another order).
+    bool exact() const { return exact_; }
+    double lightest_heaviest() const { return best_ - 2 * tol_; }
 
 private:
     BinSolver solver_;
@@ -24,6 +29,7 @@ private:
     int32_t groups_ = 0, nodes_ = 0, per_ = 0;
     int64_t steps_ = 0;
     double best_ = 0, tol_ = 0;
+    bool exact_ = false;
     void search(int32_t k, double cur_max, int32_t* node_of);
 };
 
