@@ -4,6 +4,9 @@
 #include <cmath>
 
 namespace eplb::detail {
+namespace {
+constexpr size_t kFew = 16;  // up to this many extra seats, no heap
+}  // namespace
 
 // Divisor methods with everyone's first seat given: the next slot goes to the largest
 // w / (c + offset). offset 0 is the reference's rule (largest current replica load), 1/2 is
@@ -16,12 +19,37 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
         if (a.count != b.count) return a.count > b.count;
         return a.expert > b.expert;
     };
-    heap_.clear();
-    if (cap > 1)
-        for (int32_t e = 0; e < n; ++e) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    if (cap <= 1) return;
     // Only the `slots - n` experts first in line can win a seat: an expert further back gets one
     // only after each of them has won one (they come first while at one seat, and cap >= 2).
     const size_t extra = size_t(slots - n);
+    heap_.clear();
+    if (extra <= kFew) {
+        // Few seats: keep the first in line sorted by insertion, then give each seat to the
+        // first in line by a scan (the same order as the heap below).
+        for (int32_t e = 0; e < n; ++e) {
+            const Entry c{w[e] / (1.0 + offset), 1, e};
+            if (heap_.size() == extra && !below(heap_.back(), c)) continue;
+            if (heap_.size() == extra) heap_.pop_back();
+            heap_.insert(std::upper_bound(heap_.begin(), heap_.end(), c, [&](const Entry& a, const Entry& b) { return below(b, a); }), c);
+        }
+        for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
+            size_t top = 0;
+            for (size_t i = 1; i < heap_.size(); ++i)
+                if (below(heap_[top], heap_[i])) top = i;
+            Entry& t = heap_[top];
+            const int32_t e = t.expert;
+            ++count[e];
+            if (count[e] >= cap) {
+                heap_.erase(heap_.begin() + std::ptrdiff_t(top));
+                continue;
+            }
+            t.count = count[e];
+            t.value = w[e] / (double(count[e]) + offset);
+        }
+        return;
+    }
+    for (int32_t e = 0; e < n; ++e) heap_.push_back({w[e] / (1.0 + offset), 1, e});
     if (extra < heap_.size()) {
         auto first = [&](const Entry& a, const Entry& b) { return below(b, a); };
         std::nth_element(heap_.begin(), heap_.begin() + std::ptrdiff_t(extra - 1), heap_.end(), first);

@@ -35,11 +35,12 @@ void NodeBalancer::apply_count_move(int32_t x, int32_t b, int32_t y) {
     refresh(y);
 }
 
-// Moves experts x and y to their places in byr_ after their weights changed.
+// Moves experts x and y to their places in byr_ after their weights (and counts) changed.
 void NodeBalancer::reposition(int32_t x, int32_t y) {
     byr_.erase(std::remove_if(byr_.begin(), byr_.end(), [x, y](int32_t e) { return e == x || e == y; }), byr_.end());
     for (int32_t e : {x, y})
-        byr_.insert(std::lower_bound(byr_.begin(), byr_.end(), e, [this](int32_t a, int32_t b) { return lighter(a, b); }), e);
+        if (cnt_[e] >= 2)
+            byr_.insert(std::lower_bound(byr_.begin(), byr_.end(), e, [this](int32_t a, int32_t b) { return lighter(a, b); }), e);
 }
 
 void NodeBalancer::refresh(int32_t e) {
@@ -77,8 +78,9 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
     sorted_.resize(size_t(E) * size_t(N));
     nsrt_.resize(size_t(N));
     xtop_.resize(size_t(E));
-    byr_.resize(size_t(E));
-    std::iota(byr_.begin(), byr_.end(), 0);
+    byr_.clear();
+    for (int32_t e = 0; e < E; ++e)
+        if (count[e] >= 2) byr_.push_back(e);
     std::sort(byr_.begin(), byr_.end(), [this](int32_t a, int32_t b) { return lighter(a, b); });
     int64_t work = 0;
     while (work < budget) {
@@ -117,7 +119,6 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
         }
         std::fill(nsrt_.begin(), nsrt_.end(), 0);
         for (int32_t e : byr_) {
-            if (count[e] < 2) continue;
             const int32_t* row = rn + size_t(e) * size_t(N);
             for (int32_t n = 0; n < N; ++n)
                 if (row[n] - (home[e] == n) >= 1) sorted_[size_t(n) * size_t(E) + size_t(nsrt_[size_t(n)]++)] = e;

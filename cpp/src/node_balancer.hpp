@@ -27,7 +27,8 @@ public:
 private:
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
     // Movable replicas of node n: movable_[n * E ...] by expert index (mov_begin(n), mov_end(n)),
-    // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: all experts by weight.
+    // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: the experts with two or
+    // more replicas (only they have movable ones) by weight.
     std::vector<int32_t> movable_, movable_start_, sorted_, nsrt_, byr_;
     // Per expert: its two heaviest nodes other than the heaviest node if it lost a replica.
     struct XTop {
