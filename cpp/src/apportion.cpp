@@ -28,7 +28,7 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
         // Few seats: keep the first in line sorted by insertion, then give each seat to the
         // first in line by a scan (the same order as the heap below).
         for (int32_t e = 0; e < n; ++e) {
-            const Entry c{w[e] / (1.0 + offset), 1, e};
+            const Entry c{offset == 0.0 ? w[e] : w[e] / (1.0 + offset), 1, e};  // w / 1 is w
             if (heap_.size() == extra && !below(heap_.back(), c)) continue;
             if (heap_.size() == extra) heap_.pop_back();
             heap_.insert(std::upper_bound(heap_.begin(), heap_.end(), c, [&](const Entry& a, const Entry& b) { return below(b, a); }), c);

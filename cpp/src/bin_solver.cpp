@@ -1,6 +1,7 @@
 #include "bin_solver.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 namespace eplb::detail {
@@ -33,16 +34,33 @@ void BinSolver::resort(int32_t bin) {
     for (int32_t i = 0; i < S_; ++i) sw[i] = rl_[size_t(s[i])];
 }
 
+// After expert e's count changed: its replica weight and limit, and (once count moves have
+// started, see counts_ready()) the weights with one replica more and one fewer.
 void BinSolver::refresh(int32_t e) {
     lim_[size_t(e)] = (cnt_[e] + m_ - 1) / m_;
+    if (fixed_[size_t(e)]) return;
+    const double c = double(cnt_[e]);
+    rl_[size_t(e)] = w_[e] / c;
+    if (up_ready_) refresh_up(e);
+}
+
+void BinSolver::refresh_up(int32_t e) {
     if (fixed_[size_t(e)]) {
         up_[size_t(e)] = dn_[size_t(e)] = rl_[size_t(e)];  // never used: fixed experts keep their count
         return;
     }
     const double c = double(cnt_[e]);
-    rl_[size_t(e)] = w_[e] / c;
     up_[size_t(e)] = w_[e] / (c + 1);
     dn_[size_t(e)] = cnt_[e] > 1 ? w_[e] / (c - 1) : 0.0;
+}
+
+// up_ and dn_ are only needed by count moves: computed the first time they are tried.
+void BinSolver::counts_ready() {
+    if (up_ready_) return;
+    up_.resize(size_t(n_));
+    dn_.resize(size_t(n_));
+    for (int32_t e = 0; e < n_; ++e) refresh_up(e);
+    up_ready_ = true;
 }
 
 void BinSolver::reload(int32_t bin) {
@@ -87,17 +105,29 @@ int32_t BinSolver::heaviest() const {
 void BinSolver::initial() {
     // Replicas by weight descending (ties: lower expert), each to the lightest bin with room
     // (ties: lower bin) that can still take that expert.
+    // Weights are >= 0, so their bit patterns order like them: one integer compare per step,
+    // then runs of equal weights put back in expert order.
     keys_.resize(size_t(n_));
-    for (int32_t e = 0; e < n_; ++e) keys_[size_t(e)] = {rl_[size_t(e)], e};
-    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
-        return a.w > b.w || (a.w == b.w && a.e < b.e);
-    });
+    for (int32_t e = 0; e < n_; ++e) {
+        uint64_t bits;
+        std::memcpy(&bits, &rl_[size_t(e)], sizeof bits);
+        keys_[size_t(e)] = {~bits, e};
+    }
+    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
+    for (size_t i = 0; i < keys_.size();) {
+        size_t j = i + 1;
+        while (j < keys_.size() && keys_[j].k == keys_[i].k) ++j;
+        if (j - i > 1) std::sort(keys_.begin() + std::ptrdiff_t(i), keys_.begin() + std::ptrdiff_t(j), [](const Key& a, const Key& b) { return a.e < b.e; });
+        i = j;
+    }
     order_.resize(size_t(n_));
     for (int32_t i = 0; i < n_; ++i) order_[size_t(i)] = keys_[size_t(i)].e;
     forced_ = false;
     fill_.assign(size_t(m_), 0);
     auto put = [this](int32_t bin, int32_t e) {
-        slot_[size_t(bin * S_ + fill_[size_t(bin)]++)] = e;
+        const size_t k = size_t(bin * S_ + fill_[size_t(bin)]++);
+        slot_[k] = e;
+        sw_[k] = rl_[size_t(e)];
         where_[size_t(e)].push_back(bin);
         ++occ_[size_t(e) * size_t(m_) + size_t(bin)];
         load_[size_t(bin)] += rl_[size_t(e)];
@@ -324,6 +354,7 @@ void BinSolver::grow_bins(int32_t x) {
 }
 
 bool BinSolver::improve_counts(int32_t h) {
+    counts_ready();
     const double lh = load_[size_t(h)];
     double best = lh - tol_;
     int32_t bx = -1, bbin = -1, by = -1;
@@ -411,17 +442,15 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
         total += rl_[size_t(e)] * double(count[e]);
     }
     tol_ = 1e-12 * (total / double(m));
-    up_.resize(size_t(n));
-    dn_.resize(size_t(n));
-    for (int32_t e = 0; e < n; ++e) refresh(e);
+    up_ready_ = false;
+    for (int32_t e = 0; e < n; ++e) lim_[size_t(e)] = (count[e] + m - 1) / m;
     slot_.assign(size_t(m) * size_t(S), -1);
     load_.assign(size_t(m), 0.0);
     delta_.assign(size_t(m), 0.0);
     mark_.assign(size_t(m), 0);
     if (where_.size() < size_t(n)) where_.resize(size_t(n));
     for (int32_t e = 0; e < n; ++e) where_[size_t(e)].clear();
-    initial();
-    for (int32_t b = 0; b < m; ++b) resort(b);
+    initial();  // each bin comes out sorted: replicas were placed heaviest first
     if (forced_) repair();
     if (m > 1 && total > 0) {
         while (work_ < budget_) {

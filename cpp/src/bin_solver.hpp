@@ -58,7 +58,7 @@ private:
     std::vector<double> delta_;
     std::vector<uint8_t> mark_;
     struct Key {
-        double w;
+        uint64_t k;  // ~bits of the replica weight: heaviest first
         int32_t e;
     };
     std::vector<Key> keys_;
@@ -81,6 +81,9 @@ private:
     void resort(int32_t bin);
     void reload(int32_t bin);
     void refresh(int32_t e);
+    void refresh_up(int32_t e);
+    void counts_ready();
+    bool up_ready_ = false;
     void initial();
     void repair();
     void swap_slots(int32_t a, int32_t b);
