@@ -332,14 +332,14 @@ bool BinSolver::blocked(int32_t x, int32_t bin, int32_t y, double best) {
     const bool first = g.b1 != bin;
     const int32_t t = first ? g.b1 : g.b2;
     if (t < 0 || (first ? g.v1 : g.v2) < best || occurrences(y, t) != 0) return false;
-    work_ += int64_t(__builtin_popcountll(g.mask | bins_of(y) | (uint64_t(1) << bin))) + 4;
+    work_ += int64_t(__builtin_popcountll(g.mask | mask_[size_t(y)] | (uint64_t(1) << bin))) + 4;
     return true;
 }
 
 // grown_[x] for an expert x that may give up a replica: its two bins that are heaviest when x's
 // other replicas get heavier (w / (c - 1) each), as count_move_max adds them up.
 void BinSolver::grow_bins(int32_t x) {
-    Grown g{-1.0, -1.0, -1, -1, bins_of(x)};
+    Grown g{-1.0, -1.0, -1, -1, mask_[size_t(x)]};
     const double d = dn_[size_t(x)] - rl_[size_t(x)];
     for (int32_t b = 0; b < m_ && m_ <= 64; ++b) {
         const int32_t k = occurrences(x, b);
@@ -359,7 +359,9 @@ bool BinSolver::improve_counts(int32_t h) {
     double best = lh - tol_;
     int32_t bx = -1, bbin = -1, by = -1;
     const int32_t h0 = h * S_;
-    // Experts that may give up a replica.
+    // Every expert's bins as a bit set; the experts that may give up a replica.
+    if (m_ <= 64)
+        for (int32_t e = 0; e < n_; ++e) mask_[size_t(e)] = bins_of(e);
     donors_.clear();
     for (int32_t x = 0; x < n_; ++x)
         if (cnt_[x] >= 2 && !fixed_[size_t(x)]) donors_.push_back(x), grow_bins(x);
@@ -432,6 +434,7 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
     rl_.resize(size_t(n));
     lim_.resize(size_t(n));
     grown_.resize(size_t(n));
+    mask_.resize(size_t(n));
     fixed_.resize(size_t(n));
     occ_.assign(size_t(n) * size_t(m), 0);
     sw_.assign(size_t(m) * size_t(S), 0.0);

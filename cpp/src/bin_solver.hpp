@@ -69,6 +69,7 @@ private:
     };
     std::vector<Grown> grown_;    // per expert, see grow_bins
     std::vector<int32_t> donors_;
+    std::vector<uint64_t> mask_;  // per expert, its bins (m <= 64), set by improve_counts
     uint64_t bins_of(int32_t e) const;
     void grow_bins(int32_t x);
     bool blocked(int32_t x, int32_t bin, int32_t y, double best);
