@@ -19,6 +19,7 @@ bool BinSolver::before(int32_t x, int32_t y) const {
 
 // Restores the descending order of bin `bin` after one of its slots changed.
 void BinSolver::resort(int32_t bin) {
+    ++ver_[size_t(bin)];
     int32_t* s = slot_.data() + size_t(bin) * size_t(S_);
     if (S_ > 32) {
         std::sort(s, s + S_, [this](int32_t x, int32_t y) { return before(x, y); });
@@ -271,15 +272,27 @@ bool BinSolver::improve_heaviest(int32_t h) {
     return true;
 }
 
+// A pair that had no swap keeps having none while neither bin changes: it is not searched
+// again (the work its search counted is counted again, so budgets run out as before).
 bool BinSolver::even_pairs() {
     bool any = false;
     for (int32_t a = 0; a < m_ && work_ < budget_; ++a)
         for (int32_t b = a + 1; b < m_; ++b) {
+            PairMemo& memo = memo_[size_t(a) * size_t(m_) + size_t(b)];
+            if (memo.epoch == epoch_ && memo.va == ver_[size_t(a)] && memo.vb == ver_[size_t(b)]) {
+                work_ += memo.work;
+                continue;
+            }
             const bool a_heavier = load_[size_t(a)] >= load_[size_t(b)];
             const int32_t hi = a_heavier ? a : b, lo = a_heavier ? b : a;
             int32_t i, j;
+            const int64_t w0 = work_;
             best_swap(hi, lo, i, j, load_[size_t(hi)] - tol_);
-            if (i >= 0) swap_slots(i, j), any = true;
+            if (i >= 0) {
+                swap_slots(i, j), any = true;
+            } else {
+                memo = {ver_[size_t(a)], ver_[size_t(b)], epoch_, work_ - w0};
+            }
         }
     return any;
 }
@@ -450,6 +463,12 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
     slot_.assign(size_t(m) * size_t(S), -1);
     load_.assign(size_t(m), 0.0);
     delta_.assign(size_t(m), 0.0);
+    ver_.assign(size_t(m), 0);
+    if (memo_.size() < size_t(m) * size_t(m)) memo_.resize(size_t(m) * size_t(m));
+    if (++epoch_ == 0) {  // wrapped: forget everything
+        std::fill(memo_.begin(), memo_.end(), PairMemo{});
+        epoch_ = 1;
+    }
     mark_.assign(size_t(m), 0);
     if (where_.size() < size_t(n)) where_.resize(size_t(n));
     for (int32_t e = 0; e < n; ++e) where_[size_t(e)].clear();

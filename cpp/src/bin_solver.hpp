@@ -56,6 +56,14 @@ private:
     std::vector<std::vector<int32_t>> where_;  // the bin of each replica of each expert
     std::vector<int32_t> order_, heap_, parked_, fill_, touched_;
     std::vector<double> delta_;
+    std::vector<uint32_t> ver_;  // per bin, bumped whenever its replicas change
+    struct PairMemo {
+        uint32_t va = 0, vb = 0, epoch = 0;
+        int64_t work = 0;
+    };
+    // even_pairs: pair (a, b) at a * m + b had no swap at versions va, vb, in the solve `epoch`
+    std::vector<PairMemo> memo_;
+    uint32_t epoch_ = 0;
     std::vector<uint8_t> mark_;
     struct Key {
         uint64_t k;  // ~bits of the replica weight: heaviest first
