@@ -27,25 +27,28 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
     if (extra <= kFew) {
         // Few seats: keep the first in line sorted by insertion, then give each seat to the
         // first in line by a scan (the same order as the heap below).
+        Entry top[kFew];
+        size_t k = 0;
         for (int32_t e = 0; e < n; ++e) {
             const Entry c{offset == 0.0 ? w[e] : w[e] / (1.0 + offset), 1, e};  // w / 1 is w
-            if (heap_.size() == extra && !below(heap_.back(), c)) continue;
-            if (heap_.size() == extra) heap_.pop_back();
-            heap_.insert(std::upper_bound(heap_.begin(), heap_.end(), c, [&](const Entry& a, const Entry& b) { return below(b, a); }), c);
+            if (k == extra && !below(top[k - 1], c)) continue;
+            size_t i = k < extra ? k++ : k - 1;
+            for (; i > 0 && below(top[i - 1], c); --i) top[i] = top[i - 1];
+            top[i] = c;
         }
-        for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
-            size_t top = 0;
-            for (size_t i = 1; i < heap_.size(); ++i)
-                if (below(heap_[top], heap_[i])) top = i;
-            Entry& t = heap_[top];
-            const int32_t e = t.expert;
+        for (int32_t s = n; s < slots && k > 0; ++s) {
+            size_t t = 0;
+            for (size_t i = 1; i < k; ++i)
+                if (below(top[t], top[i])) t = i;
+            const int32_t e = top[t].expert;
             ++count[e];
             if (count[e] >= cap) {
-                heap_.erase(heap_.begin() + std::ptrdiff_t(top));
+                for (size_t i = t + 1; i < k; ++i) top[i - 1] = top[i];
+                --k;
                 continue;
             }
-            t.count = count[e];
-            t.value = w[e] / (double(count[e]) + offset);
+            top[t].count = count[e];
+            top[t].value = w[e] / (double(count[e]) + offset);
         }
         return;
     }

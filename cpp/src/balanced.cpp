@@ -89,7 +89,7 @@ double Balanced::max_gpu_load(const double* w, int32_t E, const int32_t* phy2log
     return *std::max_element(gpu_.begin(), gpu_.end());
 }
 
-void Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group) {
+double Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const int32_t groups = by_group ? int32_t(t.groups) : 1;
@@ -131,9 +131,10 @@ void Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group
         worst = std::max(worst, r.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }
+    return worst;
 }
 
-void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
+double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const int32_t groups = int32_t(t.groups), nodes = int32_t(t.nodes);
@@ -207,6 +208,7 @@ void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
         worst = std::max(worst, res.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }
+    return worst;
 }
 
 // Whether the reference's heaviest GPU is at least `mine`, found cheaply: the reference packs
@@ -275,14 +277,15 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const bool by_group = in.policy != Policy::global;
-    if (in.policy == Policy::hybrid)
-        place_hybrid(in, out.phy2log);
-    else
-        place_nodes(in, out.phy2log, by_group);
+    // The heaviest GPU, as the solver summed it (each GPU's replicas in slot order, an expert's
+    // load over all its replicas in the layer): the same as max_gpu_load would find.
+    const double mine = in.policy == Policy::hybrid ? place_hybrid(in, out.phy2log) : place_nodes(in, out.phy2log, by_group);
     if (!safety_net_) return;
+#ifdef EPLB_CHECK_MINE
+    if (mine != max_gpu_load(in.weight, E, out.phy2log, R, G)) __builtin_trap();
+#endif
     // The reference under the same constraints (its hierarchical placement is a valid hybrid
     // one), unless a cheap look at it shows that it cannot do better.
-    const double mine = max_gpu_load(in.weight, E, out.phy2log, R, G);
     if (reference_no_better(in, by_group, mine)) return;
     LayerInput ref_in{in.weight, in.experts, in.topology, by_group ? Policy::hierarchical : Policy::global,
                       in.options, in.previous};

@@ -65,8 +65,9 @@ private:
     std::vector<int32_t> ref_slot_, ref_cnt_, ref_slot_pack_, ref_slot_rank_;
     std::vector<int32_t> home_, hcnt_, rn_;
 
-    void place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
-    void place_hybrid(const LayerInput& in, int32_t* phy2log);
+    // Both return the heaviest GPU's load.
+    double place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
+    double place_hybrid(const LayerInput& in, int32_t* phy2log);
     bool remove_duplicates(const double* w, int32_t E, int32_t* phy2log, int32_t R, int32_t G, int32_t nodes);
     bool reference_no_better(const LayerInput& in, bool by_group, double mine);
     double max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G);
