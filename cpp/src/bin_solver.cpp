@@ -1,7 +1,9 @@
 #include "bin_solver.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 namespace eplb::detail {
@@ -258,14 +260,26 @@ double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, doub
     return best;
 }
 
+// The best swap between the heaviest bin and any lighter one: least new pair max, ties to the
+// lower bin. Lightest partners first, so the best is found early and a partner whose pair cannot
+// go below it (half the pair's sum) ends the scan: the same swap as scanning bins in index order.
 bool BinSolver::improve_heaviest(int32_t h) {
-    double best = load_[size_t(h)] - tol_;
-    int32_t bi = -1, bj = -1;
-    for (int32_t b = 0; b < m_; ++b) {
-        if (b == h || load_[size_t(b)] >= load_[size_t(h)]) continue;
+    const double lh = load_[size_t(h)];
+    double best = lh - tol_;
+    int32_t bi = -1, bj = -1, bb = m_;
+    partners_.clear();
+    for (int32_t b = 0; b < m_; ++b)
+        if (b != h && load_[size_t(b)] < lh) partners_.push_back(b);
+    std::sort(partners_.begin(), partners_.end(), [this](int32_t a, int32_t b) {
+        return load_[size_t(a)] < load_[size_t(b)] || (load_[size_t(a)] == load_[size_t(b)] && a < b);
+    });
+    for (int32_t b : partners_) {
+        if ((lh + load_[size_t(b)]) / 2 >= best + tol_) break;
+        // A lower bin may tie with the best so far.
+        const double bound = bi >= 0 && b < bb ? std::nextafter(best, std::numeric_limits<double>::infinity()) : best;
         int32_t i, j;
-        const double v = best_swap(h, b, i, j, best);
-        if (i >= 0) best = v, bi = i, bj = j;
+        const double v = best_swap(h, b, i, j, bound);
+        if (i >= 0 && (v < best || b < bb)) best = v, bi = i, bj = j, bb = b;
     }
     if (bi < 0) return false;
     swap_slots(bi, bj);

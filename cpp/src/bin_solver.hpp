@@ -76,7 +76,7 @@ private:
         uint64_t mask;
     };
     std::vector<Grown> grown_;    // per expert, see grow_bins
-    std::vector<int32_t> donors_;
+    std::vector<int32_t> donors_, partners_;
     std::vector<uint64_t> mask_;  // per expert, its bins (m <= 64), set by improve_counts
     uint64_t bins_of(int32_t e) const;
     void grow_bins(int32_t x);
