@@ -108,20 +108,34 @@ int32_t BinSolver::heaviest() const {
 void BinSolver::initial() {
     // Replicas by weight descending (ties: lower expert), each to the lightest bin with room
     // (ties: lower bin) that can still take that expert.
-    // Weights are >= 0, so their bit patterns order like them: one integer compare per step,
-    // then runs of equal weights put back in expert order.
+    // Weights are >= 0, so their bit patterns order like them: integer keys (complemented:
+    // heaviest first), spread into buckets by their top 16 bits (exponent and 4 mantissa bits),
+    // then an insertion sort on (key, expert), which has little left to do.
     keys_.resize(size_t(n_));
+    uint64_t lo = ~uint64_t(0), hi = 0;
     for (int32_t e = 0; e < n_; ++e) {
         uint64_t bits;
         std::memcpy(&bits, &rl_[size_t(e)], sizeof bits);
         keys_[size_t(e)] = {~bits, e};
+        lo = std::min(lo, (~bits) >> 48);
+        hi = std::max(hi, (~bits) >> 48);
     }
-    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
-    for (size_t i = 0; i < keys_.size();) {
-        size_t j = i + 1;
-        while (j < keys_.size() && keys_[j].k == keys_[i].k) ++j;
-        if (j - i > 1) std::sort(keys_.begin() + std::ptrdiff_t(i), keys_.begin() + std::ptrdiff_t(j), [](const Key& a, const Key& b) { return a.e < b.e; });
-        i = j;
+    auto before_key = [](const Key& a, const Key& b) { return a.k < b.k || (a.k == b.k && a.e < b.e); };
+    if (n_ > 0 && hi - lo < 4 * uint64_t(n_) + 64) {
+        bucket_.assign(size_t(hi - lo) + 2, 0);
+        for (const Key& key : keys_) ++bucket_[size_t((key.k >> 48) - lo) + 1];
+        for (size_t i = 1; i < bucket_.size(); ++i) bucket_[i] += bucket_[i - 1];
+        spread_.resize(keys_.size());
+        for (const Key& key : keys_) spread_[size_t(bucket_[size_t((key.k >> 48) - lo)]++)] = key;
+        for (size_t i = 1; i < spread_.size(); ++i) {
+            const Key key = spread_[i];
+            size_t j = i;
+            for (; j > 0 && before_key(key, spread_[j - 1]); --j) spread_[j] = spread_[j - 1];
+            spread_[j] = key;
+        }
+        keys_.swap(spread_);
+    } else {
+        std::sort(keys_.begin(), keys_.end(), before_key);
     }
     order_.resize(size_t(n_));
     for (int32_t i = 0; i < n_; ++i) order_[size_t(i)] = keys_[size_t(i)].e;
@@ -136,21 +150,28 @@ void BinSolver::initial() {
         load_[size_t(bin)] += rl_[size_t(e)];
     };
     if (m_ <= 16) {
+        // Open bins kept in (load, bin) order: the first that can take the expert is the one.
+        open_.resize(size_t(m_));
+        std::iota(open_.begin(), open_.end(), 0);
+        auto lighter = [this](int32_t a, int32_t b) {
+            return load_[size_t(a)] < load_[size_t(b)] || (load_[size_t(a)] == load_[size_t(b)] && a < b);
+        };
         for (int32_t e : order_)
             for (int32_t k = 0; k < cnt_[e]; ++k) {
-                int32_t best = -1, any = -1;
-                if (k == 0) {  // nothing of e placed yet: the lightest bin with room
-                    for (int32_t b = 0; b < m_; ++b)
-                        if (fill_[size_t(b)] < S_ && (best < 0 || load_[size_t(b)] < load_[size_t(best)])) best = b;
-                } else {
-                    for (int32_t b = 0; b < m_; ++b) {
-                        if (fill_[size_t(b)] == S_) continue;
-                        if (any < 0 || load_[size_t(b)] < load_[size_t(any)]) any = b;
-                        if ((best < 0 || load_[size_t(b)] < load_[size_t(best)]) && occurrences(e, b) < limit(e)) best = b;
-                    }
+                if (open_.empty()) return;
+                size_t p = 0;
+                if (k > 0) {  // the first open bin that does not hold e up to its limit
+                    while (p < open_.size() && !(occurrences(e, open_[p]) < limit(e))) ++p;
+                    if (p == open_.size()) p = 0, forced_ = true;
                 }
-                if (best < 0) best = any, forced_ = true;
-                put(best, e);
+                const int32_t bin = open_[p];
+                put(bin, e);
+                if (fill_[size_t(bin)] == S_) {
+                    open_.erase(open_.begin() + std::ptrdiff_t(p));
+                    continue;
+                }
+                for (; p + 1 < open_.size() && lighter(open_[p + 1], bin); ++p) open_[p] = open_[p + 1];
+                open_[p] = bin;
             }
         return;
     }

@@ -69,7 +69,8 @@ private:
         uint64_t k;  // ~bits of the replica weight: heaviest first
         int32_t e;
     };
-    std::vector<Key> keys_;
+    std::vector<Key> keys_, spread_;
+    std::vector<int32_t> bucket_, open_;
     struct Grown {
         double v1, v2;
         int32_t b1, b2;
