@@ -38,9 +38,12 @@ void NodeBalancer::apply_count_move(int32_t x, int32_t b, int32_t y) {
 // Moves experts x and y to their places in byr_ after their weights (and counts) changed.
 void NodeBalancer::reposition(int32_t x, int32_t y) {
     byr_.erase(std::remove_if(byr_.begin(), byr_.end(), [x, y](int32_t e) { return e == x || e == y; }), byr_.end());
+    multi_.erase(std::remove_if(multi_.begin(), multi_.end(), [x, y](int32_t e) { return e == x || e == y; }), multi_.end());
     for (int32_t e : {x, y})
-        if (cnt_[e] >= 2)
+        if (cnt_[e] >= 2) {
             byr_.insert(std::lower_bound(byr_.begin(), byr_.end(), e, [this](int32_t a, int32_t b) { return lighter(a, b); }), e);
+            multi_.insert(std::lower_bound(multi_.begin(), multi_.end(), e), e);
+        }
 }
 
 void NodeBalancer::refresh(int32_t e) {
@@ -81,6 +84,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
     byr_.clear();
     for (int32_t e = 0; e < E; ++e)
         if (count[e] >= 2) byr_.push_back(e);
+    multi_ = byr_;  // by index
     std::sort(byr_.begin(), byr_.end(), [this](int32_t a, int32_t b) { return lighter(a, b); });
     int64_t work = 0;
     while (work < budget) {
@@ -94,11 +98,9 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
         int32_t bx = -1, bb = -1, by = -1;
         // Movable replicas per node, by expert (movable_) and lightest first (sorted_, from byr_).
         // Only experts with two or more replicas have movable ones.
-        int32_t multi = 0;
+        const int32_t multi = int32_t(multi_.size());
         for (int32_t n = 0; n < N; ++n) movable_start_[size_t(n)] = movable_start_[size_t(n + N)] = n * E;
-        for (int32_t e = 0; e < E; ++e) {
-            if (count[e] < 2) continue;
-            ++multi;
+        for (int32_t e : multi_) {
             const int32_t* row = rn + size_t(e) * size_t(N);
             const double re = r_[size_t(e)], de = dn_[size_t(e)];
             // The heaviest two nodes other than h that e's replicas make heavier when e loses

@@ -30,6 +30,7 @@ private:
     // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: the experts with two or
     // more replicas (only they have movable ones) by weight.
     std::vector<int32_t> movable_, movable_start_, sorted_, nsrt_, byr_;
+    std::vector<int32_t> multi_;  // the same experts by index
     // Per expert: its two heaviest nodes other than the heaviest node if it lost a replica.
     struct XTop {
         double v1, v2;
