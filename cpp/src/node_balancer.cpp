@@ -85,6 +85,13 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
     for (int32_t e = 0; e < E; ++e)
         if (count[e] >= 2) byr_.push_back(e);
     multi_ = byr_;  // by index
+    // Experts by home node.
+    home_start_.assign(size_t(N) + 1, 0);
+    for (int32_t e = 0; e < E; ++e) ++home_start_[size_t(home[e]) + 1];
+    for (int32_t n = 0; n < N; ++n) home_start_[size_t(n) + 1] += home_start_[size_t(n)];
+    home_list_.resize(size_t(E));
+    nsrt_.assign(home_start_.begin(), home_start_.end() - 1);  // fill positions, for now
+    for (int32_t e = 0; e < E; ++e) home_list_[size_t(nsrt_[size_t(home[e])]++)] = e;
     std::sort(byr_.begin(), byr_.end(), [this](int32_t a, int32_t b) { return lighter(a, b); });
     int64_t work = 0;
     while (work < budget) {
@@ -177,13 +184,19 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             // Experts on h by how much one more replica would take off h, most first.
             keys_.clear();
             keys2_.clear();
-            for (int32_t e = 0; e < E; ++e) {
-                const int32_t k = rn[e * N + h];
-                if (!k || count[e] >= cap || !(w[e] > 0)) continue;
-                const double relief = double(k) * (r_[size_t(e)] - up_[size_t(e)]);
-                // Keys the scans below would stop at anyway are left out (best only goes down).
-                if (lh - best - tol_ < relief) keys_.push_back({relief, e});
-                keys2_.push_back({up_[size_t(e)] - relief, e});
+            // (h's own experts, then others with a replica there: the order does not matter.)
+            for (int32_t i = home_start_[size_t(h)], v = 0; v < 2; ++v, i = 0) {
+                const int32_t end = v == 0 ? home_start_[size_t(h) + 1] : int32_t(multi_.size());
+                for (; i < end; ++i) {
+                    const int32_t e = v == 0 ? home_list_[size_t(i)] : multi_[size_t(i)];
+                    if (v == 1 && home[e] == h) continue;
+                    const int32_t k = rn[e * N + h];
+                    if (!k || count[e] >= cap || !(w[e] > 0)) continue;
+                    const double relief = double(k) * (r_[size_t(e)] - up_[size_t(e)]);
+                    // Keys the scans below would stop at anyway are left out (best only goes down).
+                    if (lh - best - tol_ < relief) keys_.push_back({relief, e});
+                    keys2_.push_back({up_[size_t(e)] - relief, e});
+                }
             }
             std::sort(keys_.begin(), keys_.end(),
                       [](const Key& a, const Key& b) { return a.v > b.v || (a.v == b.v && a.e < b.e); });

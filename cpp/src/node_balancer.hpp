@@ -31,6 +31,7 @@ private:
     // more replicas (only they have movable ones) by weight.
     std::vector<int32_t> movable_, movable_start_, sorted_, nsrt_, byr_;
     std::vector<int32_t> multi_;  // the same experts by index
+    std::vector<int32_t> home_list_, home_start_;  // experts by home node
     // Per expert: its two heaviest nodes other than the heaviest node if it lost a replica.
     struct XTop {
         double v1, v2;
