@@ -175,9 +175,10 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes). An expert
     // served from several nodes keeps its count; one served from this node only may change it.
     node_w_.assign(size_t(nodes), 0.0);
-    for (int32_t e = 0; e < E; ++e)
-        for (int32_t node = 0; node < nodes; ++node)
-            node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * (w[e] / double(hcnt_[size_t(e)]));
+    for (int32_t e = 0; e < E; ++e) {
+        const double r = w[e] / double(hcnt_[size_t(e)]);
+        for (int32_t node = 0; node < nodes; ++node) node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * r;
+    }
     node_order_.resize(size_t(nodes));
     std::iota(node_order_.begin(), node_order_.end(), 0);
     std::sort(node_order_.begin(), node_order_.end(), [this](int32_t a, int32_t b) {

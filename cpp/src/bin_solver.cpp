@@ -489,12 +489,13 @@ BinSolver::Result BinSolver::solve(const double* w, int32_t* count, int32_t n, i
     double total = 0;
     for (int32_t e = 0; e < n; ++e) {
         fixed_[size_t(e)] = item && item[e] >= 0;
-        rl_[size_t(e)] = fixed_[size_t(e)] ? item[e] : w[e] / double(count[e]);
+        // (w / 1 is w: most experts have one replica, and divisions are slow in WebAssembly.)
+        rl_[size_t(e)] = fixed_[size_t(e)] ? item[e] : count[e] == 1 ? w[e] : w[e] / double(count[e]);
         total += rl_[size_t(e)] * double(count[e]);
     }
     tol_ = 1e-12 * (total / double(m));
     up_ready_ = false;
-    for (int32_t e = 0; e < n; ++e) lim_[size_t(e)] = (count[e] + m - 1) / m;
+    for (int32_t e = 0; e < n; ++e) lim_[size_t(e)] = count[e] <= m ? 1 : (count[e] + m - 1) / m;
     slot_.assign(size_t(m) * size_t(S), -1);
     load_.assign(size_t(m), 0.0);
     delta_.assign(size_t(m), 0.0);

@@ -47,10 +47,16 @@ void NodeBalancer::reposition(int32_t x, int32_t y) {
 }
 
 void NodeBalancer::refresh(int32_t e) {
+    if (cnt_[e] == 1) {  // the same values without divisions (w / 1 is w, w / 2 is w * 0.5)
+        r_[size_t(e)] = w_[e];
+        up_[size_t(e)] = w_[e] * 0.5;
+        dn_[size_t(e)] = 0.0;
+        return;
+    }
     const double c = double(cnt_[e]);
     r_[size_t(e)] = w_[e] / c;
     up_[size_t(e)] = w_[e] / (c + 1);
-    dn_[size_t(e)] = cnt_[e] > 1 ? w_[e] / (c - 1) : 0.0;
+    dn_[size_t(e)] = w_[e] / (c - 1);
 }
 
 void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int32_t N, int32_t m, int32_t cap,
