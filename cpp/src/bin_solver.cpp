@@ -246,11 +246,14 @@ double BinSolver::best_swap(int32_t a, int32_t b, int32_t& sa, int32_t& sb, doub
     // No swap takes the pair below half its sum; and it needs d = w(x) - w(y) > la - best, so
     // w(x) > la - best (the margin tol_ covers rounding): a's replicas are heaviest first.
     if ((la + lb) / 2 >= best + tol_) return best;
+    // Nor can a replica of a no heavier than b's lightest (within tol_): no partner with d in
+    // (tol_, diff); the scans below would find nothing for it, nor for the lighter ones after it.
+    const double stop = std::max(std::max(tol_, la - best - tol_), sw_[size_t(b1 - 1)] + tol_);
     int32_t j = b0;
     for (int32_t i = a0; i < a0 + S_; ++i) {
         const int32_t x = slot_[size_t(i)];
         const double wx = sw_[size_t(i)];
-        if (wx <= tol_ || wx <= la - best - tol_) break;
+        if (wx <= stop) break;
         const double target = wx - half;
         while (j < b1 && sw_[size_t(j)] > target) ++j;
         // Lighter side: d >= diff / 2, the pair's max is lb + d, growing with k.
