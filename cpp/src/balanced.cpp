@@ -126,8 +126,11 @@ double Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_gro
                 for (int32_t j = 0; j < group_size; ++j) local_[size_t(k++)] = g * group_size + j;
         for (int32_t i = 0; i < n; ++i) local_w_[size_t(i)] = w[local_[size_t(i)]];
         apportioner_.apportion(rule_, local_w_.data(), n, K, cap, cnt_.data());
-        const auto r = solver_.solve(local_w_.data(), cnt_.data(), n, m, S, joint_, cap, kWorkPerSlot * K,
-                                     out_.data(), nullptr, worst);
+        // A lighter node is often done once its greedy start is no heavier than the worst so far.
+        BinSolver::Result r;
+        if (!solver_.greedy_only(local_w_.data(), cnt_.data(), n, m, S, out_.data(), worst, r))
+            r = solver_.solve(local_w_.data(), cnt_.data(), n, m, S, joint_, cap, kWorkPerSlot * K, out_.data(), nullptr,
+                              worst);
         worst = std::max(worst, r.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }

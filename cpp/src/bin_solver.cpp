@@ -105,12 +105,11 @@ int32_t BinSolver::heaviest() const {
     return h;
 }
 
-void BinSolver::initial() {
-    // Replicas by weight descending (ties: lower expert), each to the lightest bin with room
-    // (ties: lower bin) that can still take that expert.
-    // Weights are >= 0, so their bit patterns order like them: integer keys (complemented:
-    // heaviest first), spread into buckets by their top 16 bits (exponent and 4 mantissa bits),
-    // then an insertion sort on (key, expert), which has little left to do.
+// order_: the experts by replica weight descending, ties to the lower expert.
+// Weights are >= 0, so their bit patterns order like them: integer keys (complemented: heaviest
+// first), spread into buckets by their top 16 bits (exponent and 4 mantissa bits), then an
+// insertion sort on (key, expert), which has little left to do.
+void BinSolver::sort_by_weight() {
     keys_.resize(size_t(n_));
     uint64_t lo = ~uint64_t(0), hi = 0;
     for (int32_t e = 0; e < n_; ++e) {
@@ -139,6 +138,12 @@ void BinSolver::initial() {
     }
     order_.resize(size_t(n_));
     for (int32_t i = 0; i < n_; ++i) order_[size_t(i)] = keys_[size_t(i)].e;
+}
+
+void BinSolver::initial() {
+    // Replicas by weight descending (ties: lower expert), each to the lightest bin with room
+    // (ties: lower bin) that can still take that expert.
+    sort_by_weight();
     forced_ = false;
     fill_.assign(size_t(m_), 0);
     auto put = [this](int32_t bin, int32_t e) {
@@ -475,6 +480,57 @@ bool BinSolver::improve_counts(int32_t h) {
         reload(b);
     }
     for (int32_t b : touched_) mark_[size_t(b)] = 0;
+    return true;
+}
+
+// What solve() returns when its greedy start is already done (heaviest bin <= stop_at, nothing
+// forced), without the bookkeeping the local search needs; false (nothing written) otherwise.
+// Only for m <= 16 without fixed items (initial()'s scan path).
+bool BinSolver::greedy_only(const double* w, const int32_t* count, int32_t n, int32_t m, int32_t S, int32_t* out,
+                            double stop_at, Result& result) {
+    if (m < 2 || m > 16 || !(stop_at >= 0)) return false;
+    n_ = n, m_ = m, S_ = S;
+    rl_.resize(size_t(n));
+    double total = 0;
+    for (int32_t e = 0; e < n; ++e) {
+        rl_[size_t(e)] = count[e] == 1 ? w[e] : w[e] / double(count[e]);
+        total += rl_[size_t(e)] * double(count[e]);
+    }
+    if (!(total > 0)) return false;
+    sort_by_weight();
+    fill_.assign(size_t(m), 0);
+    load_.assign(size_t(m), 0.0);
+    open_.resize(size_t(m));
+    std::iota(open_.begin(), open_.end(), 0);
+    auto lighter = [this](int32_t a, int32_t b) {
+        return load_[size_t(a)] < load_[size_t(b)] || (load_[size_t(a)] == load_[size_t(b)] && a < b);
+    };
+    for (int32_t e : order_) {
+        const int32_t lim = count[e] <= m ? 1 : (count[e] + m - 1) / m;
+        used_.clear();  // the bins e went to so far
+        for (int32_t k = 0; k < count[e]; ++k) {
+            if (open_.empty()) return false;
+            size_t p = 0;
+            if (k > 0) {
+                auto takes = [&](int32_t b) { return int32_t(std::count(used_.begin(), used_.end(), b)) < lim; };
+                while (p < open_.size() && !takes(open_[p])) ++p;
+                if (p == open_.size()) return false;  // forced: solve() repairs it
+            }
+            const int32_t bin = open_[p];
+            out[bin * S + fill_[size_t(bin)]++] = e;
+            load_[size_t(bin)] += rl_[size_t(e)];
+            used_.push_back(bin);
+            if (fill_[size_t(bin)] == S) {
+                open_.erase(open_.begin() + std::ptrdiff_t(p));
+                continue;
+            }
+            for (; p + 1 < open_.size() && lighter(open_[p + 1], bin); ++p) open_[p] = open_[p + 1];
+            open_[p] = bin;
+        }
+    }
+    const double mx = *std::max_element(load_.begin(), load_.end());
+    if (!(mx <= stop_at)) return false;
+    result = {mx};
     return true;
 }
 

@@ -36,6 +36,11 @@ public:
     // Stops early once the heaviest bin weighs no more than stop_at.
     Result solve(const double* w, int32_t* count, int32_t n, int32_t m, int32_t S, bool joint, int32_t cap,
                  int64_t budget, int32_t* out, const double* item = nullptr, double stop_at = -1.0);
+    // The same as solve() (no fixed items) when its greedy start already has no bin heavier than
+    // stop_at >= 0, with less bookkeeping: then writes out and result and returns true. Returns
+    // false, out possibly written, when solve() would search or repair.
+    bool greedy_only(const double* w, const int32_t* count, int32_t n, int32_t m, int32_t S, int32_t* out,
+                     double stop_at, Result& result);
 
 private:
     const double* w_ = nullptr;
@@ -70,7 +75,8 @@ private:
         int32_t e;
     };
     std::vector<Key> keys_, spread_;
-    std::vector<int32_t> bucket_, open_;
+    std::vector<int32_t> bucket_, open_, used_;
+    void sort_by_weight();
     struct Grown {
         double v1, v2;
         int32_t b1, b2;
