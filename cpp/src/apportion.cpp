@@ -4,6 +4,9 @@
 #include <cmath>
 
 namespace eplb::detail {
+namespace {
+constexpr size_t kFew = 16;  // up to this many extra seats, no heap
+}  // namespace
 
 // Divisor methods with everyone's first seat given: the next slot goes to the largest
 // w / (c + offset). offset 0 is the reference's rule (largest current replica load), 1/2 is
@@ -16,9 +19,45 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
         if (a.count != b.count) return a.count > b.count;
         return a.expert > b.expert;
     };
+    if (cap <= 1) return;
+    // Only the `slots - n` experts first in line can win a seat: an expert further back gets one
+    // only after each of them has won one (they come first while at one seat, and cap >= 2).
+    const size_t extra = size_t(slots - n);
     heap_.clear();
-    for (int32_t e = 0; e < n; ++e)
-        if (cap > 1) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    if (extra <= kFew) {
+        // Few seats: keep the first in line sorted by insertion, then give each seat to the
+        // first in line by a scan (the same order as the heap below).
+        Entry top[kFew];
+        size_t k = 0;
+        for (int32_t e = 0; e < n; ++e) {
+            const Entry c{offset == 0.0 ? w[e] : w[e] / (1.0 + offset), 1, e};  // w / 1 is w
+            if (k == extra && !below(top[k - 1], c)) continue;
+            size_t i = k < extra ? k++ : k - 1;
+            for (; i > 0 && below(top[i - 1], c); --i) top[i] = top[i - 1];
+            top[i] = c;
+        }
+        for (int32_t s = n; s < slots && k > 0; ++s) {
+            size_t t = 0;
+            for (size_t i = 1; i < k; ++i)
+                if (below(top[t], top[i])) t = i;
+            const int32_t e = top[t].expert;
+            ++count[e];
+            if (count[e] >= cap) {
+                for (size_t i = t + 1; i < k; ++i) top[i - 1] = top[i];
+                --k;
+                continue;
+            }
+            top[t].count = count[e];
+            top[t].value = w[e] / (double(count[e]) + offset);
+        }
+        return;
+    }
+    for (int32_t e = 0; e < n; ++e) heap_.push_back({w[e] / (1.0 + offset), 1, e});
+    if (extra < heap_.size()) {
+        auto first = [&](const Entry& a, const Entry& b) { return below(b, a); };
+        std::nth_element(heap_.begin(), heap_.begin() + std::ptrdiff_t(extra - 1), heap_.end(), first);
+        heap_.resize(extra);
+    }
     std::make_heap(heap_.begin(), heap_.end(), below);
     for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
         std::pop_heap(heap_.begin(), heap_.end(), below);

@@ -47,8 +47,14 @@ void GroupAssigner::search(int32_t k, double cur_max, int32_t* node_of) {
 
 void GroupAssigner::assign(const double* gw, int32_t groups, int32_t nodes, int32_t* node_of) {
     const int32_t per = groups / nodes;
-    if (nodes == 1 || per == 1) {
+    exact_ = false;
+    if (nodes == 1 || per == 1) {  // every assignment has the same node loads
         for (int32_t g = 0; g < groups; ++g) node_of[g] = g / per;
+        load_.assign(size_t(nodes), 0.0);
+        for (int32_t g = 0; g < groups; ++g) load_[size_t(g / per)] += gw[g];
+        best_ = *std::max_element(load_.begin(), load_.end());
+        tol_ = 0;
+        exact_ = true;
         return;
     }
     // Greedy and swaps first: a good bound, and the answer when the search is too big.
@@ -71,6 +77,7 @@ void GroupAssigner::assign(const double* gw, int32_t groups, int32_t nodes, int3
     fill_.assign(size_t(nodes), 0);
     cur_.assign(size_t(groups), 0);
     search(0, 0.0, node_of);
+    exact_ = steps_ <= kGroupSearchSteps;
 }
 
 double Balanced::max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G) {
@@ -82,7 +89,7 @@ double Balanced::max_gpu_load(const double* w, int32_t E, const int32_t* phy2log
     return *std::max_element(gpu_.begin(), gpu_.end());
 }
 
-void Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group) {
+double Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const int32_t groups = by_group ? int32_t(t.groups) : 1;
@@ -119,14 +126,18 @@ void Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group
                 for (int32_t j = 0; j < group_size; ++j) local_[size_t(k++)] = g * group_size + j;
         for (int32_t i = 0; i < n; ++i) local_w_[size_t(i)] = w[local_[size_t(i)]];
         apportioner_.apportion(rule_, local_w_.data(), n, K, cap, cnt_.data());
-        const auto r = solver_.solve(local_w_.data(), cnt_.data(), n, m, S, joint_, cap, kWorkPerSlot * K,
-                                     out_.data(), nullptr, worst);
+        // A lighter node is often done once its greedy start is no heavier than the worst so far.
+        BinSolver::Result r;
+        if (!solver_.greedy_only(local_w_.data(), cnt_.data(), n, m, S, out_.data(), worst, r))
+            r = solver_.solve(local_w_.data(), cnt_.data(), n, m, S, joint_, cap, kWorkPerSlot * K, out_.data(), nullptr,
+                              worst);
         worst = std::max(worst, r.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }
+    return worst;
 }
 
-void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
+double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const int32_t groups = int32_t(t.groups), nodes = int32_t(t.nodes);
@@ -167,9 +178,10 @@ void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes). An expert
     // served from several nodes keeps its count; one served from this node only may change it.
     node_w_.assign(size_t(nodes), 0.0);
-    for (int32_t e = 0; e < E; ++e)
-        for (int32_t node = 0; node < nodes; ++node)
-            node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * (w[e] / double(hcnt_[size_t(e)]));
+    for (int32_t e = 0; e < E; ++e) {
+        const double r = w[e] / double(hcnt_[size_t(e)]);
+        for (int32_t node = 0; node < nodes; ++node) node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * r;
+    }
     node_order_.resize(size_t(nodes));
     std::iota(node_order_.begin(), node_order_.end(), 0);
     std::sort(node_order_.begin(), node_order_.end(), [this](int32_t a, int32_t b) {
@@ -200,6 +212,7 @@ void Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
         worst = std::max(worst, res.max_load);
         for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
     }
+    return worst;
 }
 
 // Whether the reference's heaviest GPU is at least `mine`, found cheaply: the reference packs
@@ -212,13 +225,16 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
     const int32_t groups = by_group ? int32_t(t.groups) : 1, nodes = by_group ? int32_t(t.nodes) : 1;
     const int32_t group_size = E / groups, m = int32_t(t.gpus) / nodes;
     const int32_t K = int32_t(t.replicas) / nodes, n = E / nodes;
+    // No assignment of groups to nodes has a node lighter than the best one found, so when the
+    // search was complete, that alone can show the reference is no better (its heaviest node
+    // spread evenly, the first test below).
+    if (assigner_.exact() && mine <= assigner_.lightest_heaviest() / double(m)) return true;
+    // group_w_: the group loads of this layer, summed by place_nodes / place_hybrid.
     ref_group_w_.resize(size_t(groups));
-    group_w_.assign(size_t(groups), 0.0);
     for (int32_t g = 0; g < groups; ++g) {
         double s = 0;
         for (int32_t j = 0; j < group_size; ++j) s += double(float(in.weight[g * group_size + j]));
         ref_group_w_[size_t(g)] = float(s);
-        for (int32_t j = 0; j < group_size; ++j) group_w_[size_t(g)] += in.weight[g * group_size + j];
     }
     ref_pack_.resize(size_t(groups));
     ref_rank_.resize(size_t(groups));
@@ -265,14 +281,15 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const bool by_group = in.policy != Policy::global;
-    if (in.policy == Policy::hybrid)
-        place_hybrid(in, out.phy2log);
-    else
-        place_nodes(in, out.phy2log, by_group);
+    // The heaviest GPU, as the solver summed it (each GPU's replicas in slot order, an expert's
+    // load over all its replicas in the layer): the same as max_gpu_load would find.
+    const double mine = in.policy == Policy::hybrid ? place_hybrid(in, out.phy2log) : place_nodes(in, out.phy2log, by_group);
     if (!safety_net_) return;
+#ifdef EPLB_CHECK_MINE
+    if (mine != max_gpu_load(in.weight, E, out.phy2log, R, G)) __builtin_trap();
+#endif
     // The reference under the same constraints (its hierarchical placement is a valid hybrid
     // one), unless a cheap look at it shows that it cannot do better.
-    const double mine = max_gpu_load(in.weight, E, out.phy2log, R, G);
     if (reference_no_better(in, by_group, mine)) return;
     LayerInput ref_in{in.weight, in.experts, in.topology, by_group ? Policy::hierarchical : Policy::global,
                       in.options, in.previous};

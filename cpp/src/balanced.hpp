@@ -15,6 +15,11 @@ namespace eplb::detail {
 class GroupAssigner {
 public:
     void assign(const double* group_load, int32_t groups, int32_t nodes, int32_t* node_of);
+    // Whether the last assign() found the best assignment (search complete), and a lower bound on
+    // the heaviest node of any assignment then (the best found, less the search's tolerance and
+    // rounding of sums taken in another order).
+    bool exact() const { return exact_; }
+    double lightest_heaviest() const { return best_ - 2 * tol_; }
 
 private:
     BinSolver solver_;
@@ -24,6 +29,7 @@ private:
     int32_t groups_ = 0, nodes_ = 0, per_ = 0;
     int64_t steps_ = 0;
     double best_ = 0, tol_ = 0;
+    bool exact_ = false;
     void search(int32_t k, double cur_max, int32_t* node_of);
 };
 
@@ -59,8 +65,9 @@ private:
     std::vector<int32_t> ref_slot_, ref_cnt_, ref_slot_pack_, ref_slot_rank_;
     std::vector<int32_t> home_, hcnt_, rn_;
 
-    void place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
-    void place_hybrid(const LayerInput& in, int32_t* phy2log);
+    // Both return the heaviest GPU's load.
+    double place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
+    double place_hybrid(const LayerInput& in, int32_t* phy2log);
     bool remove_duplicates(const double* w, int32_t E, int32_t* phy2log, int32_t R, int32_t G, int32_t nodes);
     bool reference_no_better(const LayerInput& in, bool by_group, double mine);
     double max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G);

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,11 @@ public:
     // Stops early once the heaviest bin weighs no more than stop_at.
     Result solve(const double* w, int32_t* count, int32_t n, int32_t m, int32_t S, bool joint, int32_t cap,
                  int64_t budget, int32_t* out, const double* item = nullptr, double stop_at = -1.0);
+    // The same as solve() (no fixed items) when its greedy start already has no bin heavier than
+    // stop_at >= 0, with less bookkeeping: then writes out and result and returns true. Returns
+    // false, out possibly written, when solve() would search or repair.
+    bool greedy_only(const double* w, const int32_t* count, int32_t n, int32_t m, int32_t S, int32_t* out,
+                     double stop_at, Result& result);
 
 private:
     const double* w_ = nullptr;
@@ -48,25 +54,52 @@ private:
     std::vector<double> up_, dn_;  // the same with one replica more (w / (c + 1)), one fewer
     std::vector<uint8_t> fixed_;  // count may not change
     std::vector<int32_t> slot_;   // expert per slot, bin-major, each bin sorted heaviest first
+    std::vector<double> sw_;      // the weight of each slot's replica (rl_ of its expert)
+    std::vector<int32_t> occ_;    // replicas of expert e in bin b at e * m + b
+    std::vector<int32_t> lim_;    // limit() per expert: (count + m - 1) / m
     std::vector<double> load_;    // per bin
     std::vector<std::vector<int32_t>> where_;  // the bin of each replica of each expert
     std::vector<int32_t> order_, heap_, parked_, fill_, touched_;
     std::vector<double> delta_;
+    std::vector<uint32_t> ver_;  // per bin, bumped whenever its replicas change
+    struct PairMemo {
+        uint32_t va = 0, vb = 0, epoch = 0;
+        int64_t work = 0;
+    };
+    // even_pairs: pair (a, b) at a * m + b had no swap at versions va, vb, in the solve `epoch`
+    std::vector<PairMemo> memo_;
+    uint32_t epoch_ = 0;
     std::vector<uint8_t> mark_;
     struct Key {
-        double w;
+        uint64_t k;  // ~bits of the replica weight: heaviest first
         int32_t e;
     };
-    std::vector<Key> keys_;
+    std::vector<Key> keys_, spread_;
+    std::vector<int32_t> bucket_, open_, used_;
+    void sort_by_weight();
+    struct Grown {
+        double v1, v2;
+        int32_t b1, b2;
+        uint64_t mask;
+    };
+    std::vector<Grown> grown_;    // per expert, see grow_bins
+    std::vector<int32_t> donors_, partners_;
+    std::vector<uint64_t> mask_;  // per expert, its bins (m <= 64), set by improve_counts
+    uint64_t bins_of(int32_t e) const;
+    void grow_bins(int32_t x);
+    bool blocked(int32_t x, int32_t bin, int32_t y, double best);
     bool forced_ = false;  // the greedy start had to put two replicas of an expert on one bin
 
-    int32_t limit(int32_t e) const { return (cnt_[e] + m_ - 1) / m_; }  // most replicas of e one bin needs
-    int32_t occurrences(int32_t e, int32_t bin) const;
+    int32_t limit(int32_t e) const { return lim_[std::size_t(e)]; }  // most replicas of e one bin needs
+    int32_t occurrences(int32_t e, int32_t bin) const { return occ_[std::size_t(e) * std::size_t(m_) + std::size_t(bin)]; }
     bool can_take(int32_t e, int32_t bin, int32_t leaving) const;
     bool before(int32_t x, int32_t y) const;
     void resort(int32_t bin);
     void reload(int32_t bin);
     void refresh(int32_t e);
+    void refresh_up(int32_t e);
+    void counts_ready();
+    bool up_ready_ = false;
     void initial();
     void repair();
     void swap_slots(int32_t a, int32_t b);

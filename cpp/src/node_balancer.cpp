@@ -5,16 +5,21 @@
 
 namespace eplb::detail {
 
-double NodeBalancer::count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, double lh) {
+// Only whether the move beats `best` matters: returns lh (no better) as soon as one node reaches it.
+double NodeBalancer::count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, double lh, double best) const {
     const double rx = r_[size_t(x)], nx = dn_[size_t(x)];
     const double ry = r_[size_t(y)], ny = up_[size_t(y)];
+    const int32_t* ax_row = rn_ + size_t(x) * size_t(N_);
+    const int32_t* ay_row = rn_ + size_t(y) * size_t(N_);
+    const double* load = load_.data();
     double mx = 0;
     bool h_down = false;
     for (int32_t n = 0; n < N_; ++n) {
-        const int32_t ax = rn_[x * N_ + n], ay = rn_[y * N_ + n];
+        const int32_t ax = ax_row[n], ay = ay_row[n];
         if (ax == 0 && ay == 0 && n != b) continue;
         const int32_t ax2 = ax - (n == b), ay2 = ay + (n == b);
-        const double v = load_[size_t(n)] + (double(ax2) * nx - double(ax) * rx) + (double(ay2) * ny - double(ay) * ry);
+        const double v = load[n] + (double(ax2) * nx - double(ax) * rx) + (double(ay2) * ny - double(ay) * ry);
+        if (!(v < best)) return lh;
         mx = std::max(mx, v);
         if (n == h) h_down = v < lh - tol_;
     }
@@ -30,11 +35,28 @@ void NodeBalancer::apply_count_move(int32_t x, int32_t b, int32_t y) {
     refresh(y);
 }
 
+// Moves experts x and y to their places in byr_ after their weights (and counts) changed.
+void NodeBalancer::reposition(int32_t x, int32_t y) {
+    byr_.erase(std::remove_if(byr_.begin(), byr_.end(), [x, y](int32_t e) { return e == x || e == y; }), byr_.end());
+    multi_.erase(std::remove_if(multi_.begin(), multi_.end(), [x, y](int32_t e) { return e == x || e == y; }), multi_.end());
+    for (int32_t e : {x, y})
+        if (cnt_[e] >= 2) {
+            byr_.insert(std::lower_bound(byr_.begin(), byr_.end(), e, [this](int32_t a, int32_t b) { return lighter(a, b); }), e);
+            multi_.insert(std::lower_bound(multi_.begin(), multi_.end(), e), e);
+        }
+}
+
 void NodeBalancer::refresh(int32_t e) {
+    if (cnt_[e] == 1) {  // the same values without divisions (w / 1 is w, w / 2 is w * 0.5)
+        r_[size_t(e)] = w_[e];
+        up_[size_t(e)] = w_[e] * 0.5;
+        dn_[size_t(e)] = 0.0;
+        return;
+    }
     const double c = double(cnt_[e]);
     r_[size_t(e)] = w_[e] / c;
     up_[size_t(e)] = w_[e] / (c + 1);
-    dn_[size_t(e)] = cnt_[e] > 1 ? w_[e] / (c - 1) : 0.0;
+    dn_[size_t(e)] = w_[e] / (c - 1);
 }
 
 void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int32_t N, int32_t m, int32_t cap,
@@ -59,7 +81,24 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
     };
     reload();
     if (N < 2 || !(total > 0)) return;
-    movable_start_.resize(size_t(N) + 1);
+    movable_start_.resize(size_t(2 * N));
+    movable_.resize(size_t(E) * size_t(N));
+    mv_.resize(size_t(E) * size_t(N));
+    sorted_.resize(size_t(E) * size_t(N));
+    nsrt_.resize(size_t(N));
+    xtop_.resize(size_t(E));
+    byr_.clear();
+    for (int32_t e = 0; e < E; ++e)
+        if (count[e] >= 2) byr_.push_back(e);
+    multi_ = byr_;  // by index
+    // Experts by home node.
+    home_start_.assign(size_t(N) + 1, 0);
+    for (int32_t e = 0; e < E; ++e) ++home_start_[size_t(home[e]) + 1];
+    for (int32_t n = 0; n < N; ++n) home_start_[size_t(n) + 1] += home_start_[size_t(n)];
+    home_list_.resize(size_t(E));
+    nsrt_.assign(home_start_.begin(), home_start_.end() - 1);  // fill positions, for now
+    for (int32_t e = 0; e < E; ++e) home_list_[size_t(nsrt_[size_t(home[e])]++)] = e;
+    std::sort(byr_.begin(), byr_.end(), [this](int32_t a, int32_t b) { return lighter(a, b); });
     int64_t work = 0;
     while (work < budget) {
         int32_t h = 0;
@@ -70,37 +109,56 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
         double best = lh - tol_;
         int kind = 0;  // 1 swap, 2 count move
         int32_t bx = -1, bb = -1, by = -1;
-        // Movable replicas per node (experts, node by node).
-        // (Only experts with two or more replicas have movable ones.)
-        multi_.clear();
-        for (int32_t e = 0; e < E; ++e)
-            if (count[e] >= 2) multi_.push_back(e);
-        movable_.clear();
-        for (int32_t n = 0; n < N; ++n) {
-            movable_start_[size_t(n)] = int32_t(movable_.size());
-            for (int32_t e : multi_)
-                if (rn[e * N + n] - (home[e] == n) >= 1) movable_.push_back(e);
+        // Movable replicas per node, by expert (movable_) and lightest first (sorted_, from byr_).
+        // Only experts with two or more replicas have movable ones.
+        const int32_t multi = int32_t(multi_.size());
+        for (int32_t n = 0; n < N; ++n) movable_start_[size_t(n)] = movable_start_[size_t(n + N)] = n * E;
+        for (int32_t e : multi_) {
+            const int32_t* row = rn + size_t(e) * size_t(N);
+            const double re = r_[size_t(e)], de = dn_[size_t(e)];
+            // The heaviest two nodes other than h that e's replicas make heavier when e loses
+            // one (count_move_max's figures where the other expert has no replica).
+            XTop t{-1.0, -1.0, -1, -1};
+            for (int32_t n = 0; n < N; ++n) {
+                if (row[n] - (home[e] == n) >= 1) {
+                    const size_t p = size_t(movable_start_[size_t(n + N)]++);
+                    movable_[p] = e;
+                    mv_[p] = {re, double(row[h]) * (de - re), double(row[n] - 1) * (de - re)};
+                }
+                if (n == h || row[n] == 0) continue;
+                const double v = load_[size_t(n)] + (double(row[n]) * de - double(row[n]) * re);
+                if (v > t.v1) t.v2 = t.v1, t.n2 = t.n1, t.v1 = v, t.n1 = n;
+                else if (v > t.v2) t.v2 = v, t.n2 = n;
+            }
+            xtop_[size_t(e)] = t;
         }
-        movable_start_[size_t(N)] = int32_t(movable_.size());
-        work += E / 4 + int64_t(multi_.size()) * N;
+        std::fill(nsrt_.begin(), nsrt_.end(), 0);
+        for (int32_t e : byr_) {
+            const int32_t* row = rn + size_t(e) * size_t(N);
+            for (int32_t n = 0; n < N; ++n)
+                if (row[n] - (home[e] == n) >= 1) sorted_[size_t(n) * size_t(E) + size_t(nsrt_[size_t(n)]++)] = e;
+        }
+        work += E / 4 + int64_t(multi) * N;
+        // Whether moving a replica of x off node b cannot beat `best` because of x's replicas on
+        // a node other than h and b that y does not share (count_move_max would find the same).
+        auto blocked = [&](int32_t x, int32_t b, int32_t y) {
+            const XTop& t = xtop_[size_t(x)];
+            if (t.n1 >= 0 && t.n1 != b) return !(t.v1 < best) && rn[y * N + t.n1] == 0;
+            if (t.n2 >= 0) return !(t.v2 < best) && rn[y * N + t.n2] == 0;
+            return false;
+        };
         // Swaps: a movable replica of x on h for one of y on b. The pair's max is least when
         // w(x) - w(y) is nearest half their difference: each node's movable replicas sorted by
         // weight, one binary search per x and node, then outward to the first allowed y.
-        sorted_ = movable_;
-        for (int32_t n = 0; n < N; ++n)
-            std::sort(sorted_.begin() + movable_start_[size_t(n)], sorted_.begin() + movable_start_[size_t(n) + 1],
-                      [this](int32_t a, int32_t b) {
-                          return r_[size_t(a)] < r_[size_t(b)] || (r_[size_t(a)] == r_[size_t(b)] && a < b);
-                      });
-        for (int32_t i = movable_start_[size_t(h)]; i < movable_start_[size_t(h) + 1]; ++i) {
+        for (int32_t i = mov_begin(h); i < mov_end(h); ++i) {
             const int32_t x = movable_[size_t(i)];
             const double rx = r_[size_t(x)];
             for (int32_t b = 0; b < N; ++b) {
                 if (b == h || rn[x * N + b] >= m) continue;
                 const double lb = load_[size_t(b)];
                 const double target = rx - (lh - lb) / 2;
-                const auto first = sorted_.begin() + movable_start_[size_t(b)];
-                const auto last = sorted_.begin() + movable_start_[size_t(b) + 1];
+                const auto first = sorted_.begin() + mov_begin(b);
+                const auto last = first + nsrt_[size_t(b)];
                 const auto split = std::lower_bound(first, last, target, [this](int32_t e, double v) { return r_[size_t(e)] < v; });
                 work += 4;
                 // Below the split: d > half, the pair's max is lb + d, growing downwards.
@@ -131,18 +189,27 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
         if (counts) {
             // Experts on h by how much one more replica would take off h, most first.
             keys_.clear();
-            for (int32_t e = 0; e < E; ++e) {
-                const int32_t k = rn[e * N + h];
-                if (!k || count[e] >= cap || !(w[e] > 0)) continue;
-                keys_.push_back({double(k) * (r_[size_t(e)] - up_[size_t(e)]), e});
+            keys2_.clear();
+            // (h's own experts, then others with a replica there: the order does not matter.)
+            for (int32_t i = home_start_[size_t(h)], v = 0; v < 2; ++v, i = 0) {
+                const int32_t end = v == 0 ? home_start_[size_t(h) + 1] : int32_t(multi_.size());
+                for (; i < end; ++i) {
+                    const int32_t e = v == 0 ? home_list_[size_t(i)] : multi_[size_t(i)];
+                    if (v == 1 && home[e] == h) continue;
+                    const int32_t k = rn[e * N + h];
+                    if (!k || count[e] >= cap || !(w[e] > 0)) continue;
+                    const double relief = double(k) * (r_[size_t(e)] - up_[size_t(e)]);
+                    // Keys the scans below would stop at anyway are left out (best only goes down).
+                    if (lh - best - tol_ < relief) keys_.push_back({relief, e});
+                    keys2_.push_back({up_[size_t(e)] - relief, e});
+                }
             }
             std::sort(keys_.begin(), keys_.end(),
                       [](const Key& a, const Key& b) { return a.v > b.v || (a.v == b.v && a.e < b.e); });
             // The heaviest movable replica per node bounds what a count move can take off it.
             top_.assign(size_t(N), 0.0);
             for (int32_t b = 0; b < N; ++b)
-                for (int32_t j = movable_start_[size_t(b)]; j < movable_start_[size_t(b) + 1]; ++j)
-                    top_[size_t(b)] = std::max(top_[size_t(b)], r_[size_t(movable_[size_t(j)])]);
+                if (nsrt_[size_t(b)]) top_[size_t(b)] = r_[size_t(sorted_[size_t(b * E + nsrt_[size_t(b)] - 1)])];
             // y of h gains a replica in the slot of a movable replica of x on another node b.
             for (const Key& key : keys_) {
                 const int32_t y = key.e;
@@ -154,16 +221,18 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     // b gains y's new replica and loses at most its heaviest movable one.
                     if (load_[size_t(b)] + ny - top_[size_t(b)] - double(rn[y * N + b]) * (ry - ny) >= best) continue;
                     const double lb = load_[size_t(b)] + ny - double(rn[y * N + b]) * (ry - ny);
-                    for (int32_t j = movable_start_[size_t(b)]; j < movable_start_[size_t(b) + 1]; ++j) {
+                    const double lhk = lh - key.v;
+                    for (int32_t j = mov_begin(b); j < mov_end(b); ++j) {
                         const int32_t x = movable_[size_t(j)];
                         ++work;
                         if (x == y) continue;
                         // h and b exactly, before looking at the other nodes.
-                        const double grow = dn_[size_t(x)] - r_[size_t(x)];
-                        if (lh - key.v + double(rn[x * N + h]) * grow >= best) continue;
-                        if (lb - r_[size_t(x)] + double(rn[x * N + b] - 1) * grow >= best) continue;
+                        const Movable& mv = mv_[size_t(j)];
+                        if (lhk + mv.on_h >= best) continue;
+                        if (lb - mv.r + mv.on_b >= best) continue;
                         work += 1 + N;
-                        const double v = count_move_max(x, b, y, h, lh);
+                        if (blocked(x, b, y)) continue;
+                        const double v = count_move_max(x, b, y, h, lh, best);
                         if (v < best) best = v, kind = 2, bx = x, bb = b, by = y;
                     }
                 }
@@ -171,22 +240,37 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             // A movable replica of x on h becomes one more replica of an expert y of h: h changes
             // by -w(x) + (x's other replicas on h) * growth + g(y), g(y) = w/(c+1) - relief on h;
             // experts y by g ascending, so the scan stops at the first that cannot beat the best.
-            keys2_.clear();
-            for (const Key& key : keys_) keys2_.push_back({up_[size_t(key.e)] - key.v, key.e});
+            // Only keys below best - base for some x can be reached (the scan for x stops at the
+            // first key at or above it, counted as examined).
+            double reach = -1e300;
+            for (int32_t i = mov_begin(h); i < mov_end(h); ++i) {
+                const int32_t x = movable_[size_t(i)];
+                reach = std::max(reach, best - (lh - r_[size_t(x)] + double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)])));
+            }
+            const size_t all_keys = keys2_.size();
+            keys2_.erase(std::remove_if(keys2_.begin(), keys2_.end(), [&](const Key& k) { return !(k.v < reach + tol_); }),
+                         keys2_.end());
+            const bool cut = keys2_.size() < all_keys;
             std::sort(keys2_.begin(), keys2_.end(),
                       [](const Key& a, const Key& b) { return a.v < b.v || (a.v == b.v && a.e < b.e); });
-            for (int32_t i = movable_start_[size_t(h)]; i < movable_start_[size_t(h) + 1]; ++i) {
+            for (int32_t i = mov_begin(h); i < mov_end(h); ++i) {
                 const int32_t x = movable_[size_t(i)];
                 const double base = lh - r_[size_t(x)] + double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)]);
+                bool stopped = false;
                 for (const Key& key : keys2_) {
                     const int32_t y = key.e;
                     ++work;
-                    if (!(base + key.v < best)) break;
+                    if (!(base + key.v < best)) {
+                        stopped = true;
+                        break;
+                    }
                     if (y == x || rn[y * N + h] >= m) continue;
                     work += 1 + N;
-                    const double v = count_move_max(x, h, y, h, lh);
+                    if (blocked(x, h, y)) continue;
+                    const double v = count_move_max(x, h, y, h, lh, best);
                     if (v < best) best = v, kind = 3, bx = x, bb = h, by = y;
                 }
+                if (!stopped && cut) ++work;  // the first key left out
             }
         }
         if (kind == 0) break;
@@ -200,6 +284,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             for (int32_t n = 0; n < N; ++n)
                 load_[size_t(n)] -= double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)];
             apply_count_move(bx, bb, by);
+            reposition(bx, by);
             for (int32_t n = 0; n < N; ++n)
                 load_[size_t(n)] += double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)];
         }

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -25,7 +26,24 @@ public:
 
 private:
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
-    std::vector<int32_t> movable_, movable_start_, multi_, sorted_;
+    // Movable replicas of node n: movable_[n * E ...] by expert index (mov_begin(n), mov_end(n)),
+    // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: the experts with two or
+    // more replicas (only they have movable ones) by weight.
+    std::vector<int32_t> movable_, movable_start_, sorted_, nsrt_, byr_;
+    std::vector<int32_t> multi_;  // the same experts by index
+    std::vector<int32_t> home_list_, home_start_;  // experts by home node
+    // Per expert: its two heaviest nodes other than the heaviest node if it lost a replica.
+    struct XTop {
+        double v1, v2;
+        int32_t n1, n2;
+    };
+    // Per movable replica (parallel to movable_): its expert's replica weight, and how much
+    // node h and its own node grow when the expert loses this replica.
+    struct Movable {
+        double r, on_h, on_b;
+    };
+    std::vector<Movable> mv_;
+    std::vector<XTop> xtop_;
     struct Key {
         double v;
         int32_t e;
@@ -38,7 +56,12 @@ private:
     int32_t E_ = 0, N_ = 0;
     double tol_ = 0;
     // New max over the nodes that change when one replica of x on node b becomes one of y.
-    double count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, double lh);
+    // Returns lh unless that max is below `best` and node h gets lighter.
+    double count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, double lh, double best) const;
+    bool lighter(int32_t a, int32_t b) const { return r_[std::size_t(a)] < r_[std::size_t(b)] || (r_[std::size_t(a)] == r_[std::size_t(b)] && a < b); }
+    int32_t mov_begin(int32_t n) const { return movable_start_[std::size_t(n)]; }
+    int32_t mov_end(int32_t n) const { return movable_start_[std::size_t(n + N_)]; }
+    void reposition(int32_t x, int32_t y);
     void apply_count_move(int32_t x, int32_t b, int32_t y);
     void refresh(int32_t e);
 };
