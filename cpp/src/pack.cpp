@@ -73,28 +73,53 @@ bool sort_distinct_keys(uint64_t* keys, int32_t n) {
     return true;
 }
 
+namespace {
+
+// Whether two items of different classes weigh the same, found by hashing the weights (no sort):
+// the reference's order of such items is its own. `table` is scratch.
+bool classes_tie(const float* w, int32_t n, const int32_t* item_class, std::vector<uint64_t>& table) {
+    int32_t size = 16;
+    while (size < 2 * n) size *= 2;
+    constexpr uint64_t empty = ~uint64_t(0);
+    table.assign(size_t(size), empty);
+    const uint32_t mask = uint32_t(size - 1);
+    for (int32_t i = 0; i < n; ++i) {
+        const uint32_t bits = float_bits(w[i]);
+        const uint64_t entry = (uint64_t(bits) << 32) | uint32_t(item_class[i]);
+        for (uint32_t h = (bits * 0x9E3779B1u) >> 16 & mask;; h = (h + 1) & mask) {
+            const uint64_t t = table[h];
+            if (t == empty) {
+                table[h] = entry;
+                break;
+            }
+            if (t >> 32 == bits) {
+                if (t != entry) return true;
+                break;
+            }
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 void order_descending(const float* w, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
                       std::vector<uint64_t>& keys) {
     keys.resize(size_t(2 * n));
     order.resize(size_t(n));
-    if (n <= 16 || item_class) {
-        // Sorted by (weight descending, index ascending). Up to 16 items the reference's sort is
-        // an insertion sort, which is stable: the same order. Beyond, the reference's order of
-        // equal weights is its own, but equal weights of one class (replicas of one expert) are
-        // interchangeable, so the stable order serves unless two classes tie.
+    // Up to 16 items the reference's sort is an insertion sort, which is stable: the order by
+    // (weight descending, index ascending). Beyond, the reference's order of equal weights is its
+    // own, but equal weights of one class (replicas of one expert) are interchangeable, so that
+    // order serves too unless two classes tie.
+    if (n <= 16 || (item_class && !classes_tie(w, n, item_class, keys))) {
+        keys.resize(size_t(2 * n));
         uint64_t* k = keys.data();
         for (int32_t i = 0; i < n; ++i) k[i] = (uint64_t(~float_bits(w[i])) << 32) | uint32_t(i);
         sort_keys(k, k + n, n);
-        bool classes_tie = false;
-        if (n > 16)
-            for (int32_t i = 1; i < n; ++i)
-                classes_tie |= (k[i] >> 32) == (k[i - 1] >> 32) &&
-                               item_class[uint32_t(k[i])] != item_class[uint32_t(k[i - 1])];
-        if (!classes_tie) {
-            for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(k[i]));
-            return;
-        }
+        for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(k[i]));
+        return;
     }
+    keys.resize(size_t(2 * n));
     reference_order_descending(w, n, keys.data(), order.data());
 }
 

@@ -65,6 +65,9 @@ void with_tournament(int32_t m, F&& f) {
     } else if (m <= 16) {
         PackTournament<4> t;
         f(t);
+    } else if (m <= 32) {
+        PackTournament<5> t;
+        f(t);
     } else {
         PackTournament<6> t;
         f(t);

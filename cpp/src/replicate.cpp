@@ -1,6 +1,7 @@
 #include "replicate.hpp"
 
 #include "float_bits.hpp"
+#include "pack.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -64,15 +65,17 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
         count[0] += extra;
         return;
     }
-    keys_.clear();
     const double scale = double(extra + n) / total;
+    int64_t quotients = 0;
+    for (int32_t e = 0; e < n; ++e) quotients += std::min<int64_t>(extra, int64_t(double(w[e]) * scale) + 2);
+    keys_.resize(size_t(2 * quotients));
+    uint64_t* key = keys_.data();
     for (int32_t e = 0; e < n; ++e) {
         const int64_t most = std::min<int64_t>(extra, int64_t(double(w[e]) * scale) + 2);
-        for (int64_t k = 1; k <= most; ++k)
-            keys_.push_back((uint64_t(~float_bits(w[e] / float(k))) << 32) | uint32_t(e));
+        for (int64_t k = 1; k <= most; ++k) *key++ = (uint64_t(~float_bits(w[e] / float(k))) << 32) | uint32_t(e);
     }
-    std::nth_element(keys_.begin(), keys_.begin() + (extra - 1), keys_.end());
-    std::sort(keys_.begin(), keys_.begin() + extra);
+    std::nth_element(keys_.begin(), keys_.begin() + (extra - 1), keys_.begin() + quotients);
+    sort_keys(keys_.data(), keys_.data() + extra, extra);  // the rest of keys_ is scratch now
     for (int32_t i = 0; i < extra; ++i) {
         const int32_t e = int32_t(uint32_t(keys_[size_t(i)]));
         slot_expert[n + i] = e;
