@@ -1,7 +1,6 @@
 #include "replicate.hpp"
 
 #include "float_bits.hpp"
-#include "pack.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -15,7 +14,7 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
     const int32_t extra = m - n;
     if (int64_t(extra) * n <= 1024) {
         // Few extra slots: a first-maximum scan over every expert per slot (cheaper than the
-        // selection below, and its branches are well predicted).
+        // tournament below at this size).
         value_.assign(w, w + n);
         for (int32_t slot = n; slot < m; ++slot) {
             int32_t best = 0;
@@ -30,56 +29,27 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
         }
         return;
     }
-    if (extra <= 64 && extra < n) {
-        // Every extra slot goes to an expert among the `extra` heaviest (ties: lower index): until
-        // then some expert of that set is untouched and outranks every expert outside it. So the
-        // first-maximum scan runs over those candidates only, in index order.
-        keys_.resize(size_t(n));
-        for (int32_t e = 0; e < n; ++e) keys_[size_t(e)] = (uint64_t(~float_bits(w[e])) << 32) | uint32_t(e);
-        std::nth_element(keys_.begin(), keys_.begin() + (extra - 1), keys_.end());
-        std::sort(keys_.begin(), keys_.begin() + extra,
-                  [](uint64_t a, uint64_t b) { return uint32_t(a) < uint32_t(b); });
-        cand_.resize(size_t(extra));
-        value_.resize(size_t(extra));
-        for (int32_t k = 0; k < extra; ++k) {
-            cand_[size_t(k)] = int32_t(uint32_t(keys_[size_t(k)]));
-            value_[size_t(k)] = w[cand_[size_t(k)]];
+    // More extra slots: the experts' current values in a tournament (winner tree) keyed by
+    // (value bits, ~expert), whose root is the largest value, ties to the lowest index: the
+    // reference's first maximum. A pick replays only that expert's path, log2(n) branch-free
+    // steps.
+    int32_t leaves = 1;
+    while (leaves < n) leaves *= 2;
+    auto key = [](float value, int32_t e) { return (uint64_t(float_bits(value)) << 32) | ~uint32_t(e); };
+    tree_.assign(size_t(2 * leaves), 0);  // 0 is below every key (~expert is never 0 here)
+    for (int32_t e = 0; e < n; ++e) tree_[size_t(leaves + e)] = key(w[e], e);
+    for (int32_t i = leaves - 1; i >= 1; --i) tree_[size_t(i)] = std::max(tree_[size_t(2 * i)], tree_[size_t(2 * i + 1)]);
+    for (int32_t slot = n; slot < m; ++slot) {
+        const int32_t e = int32_t(~uint32_t(tree_[1]));
+        slot_expert[slot] = e;
+        uint64_t k = key(w[e] / float(++count[e]), e);
+        int32_t i = leaves + e;
+        tree_[size_t(i)] = k;
+        for (; i > 1; i >>= 1) {
+            const uint64_t sibling = tree_[size_t(i ^ 1)];
+            k = sibling > k ? sibling : k;
+            tree_[size_t(i >> 1)] = k;
         }
-        for (int32_t slot = n; slot < m; ++slot) {
-            int32_t best = 0;
-            for (int32_t k = 1; k < extra; ++k) best = value_[size_t(k)] > value_[size_t(best)] ? k : best;
-            const int32_t e = cand_[size_t(best)];
-            slot_expert[slot] = e;
-            value_[size_t(best)] = w[e] / float(++count[e]);
-        }
-        return;
-    }
-    // Many extra slots. The picks are the `extra` largest quotients w[e] / k (k = 1, 2, ...: an
-    // expert's value while it holds k replicas), taken in the order (quotient descending, expert
-    // ascending), which is the reference's sequence. At least `extra` quotients are >= W / (extra
-    // + n), so expert e contributes at most w[e] (extra + n) / W of them (+2 for float rounding).
-    double total = 0;
-    for (int32_t e = 0; e < n; ++e) total += double(w[e]);
-    if (total == 0) {  // all values 0: the first maximum is always expert 0
-        for (int32_t slot = n; slot < m; ++slot) slot_expert[slot] = 0;
-        count[0] += extra;
-        return;
-    }
-    const double scale = double(extra + n) / total;
-    int64_t quotients = 0;
-    for (int32_t e = 0; e < n; ++e) quotients += std::min<int64_t>(extra, int64_t(double(w[e]) * scale) + 2);
-    keys_.resize(size_t(2 * quotients));
-    uint64_t* key = keys_.data();
-    for (int32_t e = 0; e < n; ++e) {
-        const int64_t most = std::min<int64_t>(extra, int64_t(double(w[e]) * scale) + 2);
-        for (int64_t k = 1; k <= most; ++k) *key++ = (uint64_t(~float_bits(w[e] / float(k))) << 32) | uint32_t(e);
-    }
-    std::nth_element(keys_.begin(), keys_.begin() + (extra - 1), keys_.begin() + quotients);
-    sort_keys(keys_.data(), keys_.data() + extra, extra);  // the rest of keys_ is scratch now
-    for (int32_t i = 0; i < extra; ++i) {
-        const int32_t e = int32_t(uint32_t(keys_[size_t(i)]));
-        slot_expert[n + i] = e;
-        ++count[e];
     }
 }
 

@@ -13,8 +13,7 @@ public:
 
 private:
     std::vector<float> value_;
-    std::vector<uint64_t> keys_;
-    std::vector<int32_t> cand_;
+    std::vector<uint64_t> tree_;
 };
 
 }  // namespace eplb::detail
