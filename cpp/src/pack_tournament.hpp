@@ -28,8 +28,9 @@ public:
         return root_ = node_[1];
     }
 
-    // The next item: returns its pack; `rank` is its place in that pack.
-    int32_t add(float weight, int32_t& rank) {
+    // The next item: returns its pack; `rank` is its place in that pack. (Always inlined: it is
+    // the packing's inner loop, and WebAssembly builds otherwise keep it a call.)
+    __attribute__((always_inline)) int32_t add(float weight, int32_t& rank) {
         const int32_t best = int32_t(uint32_t(root_));
         rank = count_[best]++;
         const float load = float_value(uint32_t(root_ >> 32)) + weight;
@@ -38,7 +39,7 @@ public:
     }
 
     // Sets a pack's key; returns the new root.
-    uint64_t update(int32_t pack, uint64_t k) {
+    __attribute__((always_inline)) uint64_t update(int32_t pack, uint64_t k) {
         int32_t i = kLeaves + pack;
         node_[i] = k;
         for (int level = 0; level < Levels; ++level, i >>= 1) node_[i >> 1] = k = min(k, node_[i ^ 1]);
