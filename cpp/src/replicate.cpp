@@ -39,10 +39,15 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
     tree_.assign(size_t(2 * leaves), 0);  // 0 is below every key (~expert is never 0 here)
     for (int32_t e = 0; e < n; ++e) tree_[size_t(leaves + e)] = key(w[e], e);
     for (int32_t i = leaves - 1; i >= 1; --i) tree_[size_t(i)] = std::max(tree_[size_t(2 * i)], tree_[size_t(2 * i + 1)]);
+    // Each expert's value after its next replica, computed ahead: the division stays off the
+    // path from one pick to the next.
+    next_.resize(size_t(n));
+    for (int32_t e = 0; e < n; ++e) next_[size_t(e)] = w[e] / 2.0f;
     for (int32_t slot = n; slot < m; ++slot) {
         const int32_t e = int32_t(~uint32_t(tree_[1]));
         slot_expert[slot] = e;
-        uint64_t k = key(w[e] / float(++count[e]), e);
+        uint64_t k = key(next_[size_t(e)], e);
+        next_[size_t(e)] = w[e] / float(++count[e] + 1);
         int32_t i = leaves + e;
         tree_[size_t(i)] = k;
         for (; i > 1; i >>= 1) {

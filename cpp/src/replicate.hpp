@@ -12,7 +12,7 @@ public:
     void replicate(const float* weight, int32_t n, int32_t m, int32_t* slot_expert, int32_t* count);
 
 private:
-    std::vector<float> value_;
+    std::vector<float> value_, next_;
     std::vector<uint64_t> tree_;
 };
 
