@@ -1,5 +1,5 @@
-// rebalance() and placement_from_json() for JS. rebalance returns only a typed-array copy of
-// phy2log (the JS wrapper knows the sizes); placement_from_json adds the sizes read from the
+// rebalance() and placement_from_json() for JS. rebalance writes only phy2log, into a buffer the
+// JS wrapper allocated (it knows the sizes); placement_from_json adds the sizes read from the
 // file. The wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
 #include <emscripten/bind.h>
 
@@ -29,8 +29,9 @@ Topology topology_of(const val& o) {
 }
 
 // weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
-// [layers*replicas] int32 phy2log or 0. Returns phy2log as an Int32Array.
-val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
+// [layers*replicas] int32 phy2log or 0; out: a [layers*replicas] int32 heap buffer that receives
+// phy2log (the JS wrapper copies it out). Returns null, or {error, code}.
+val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
         const Topology t = topology_of(o);
@@ -45,7 +46,8 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
             opt.previous = &prev;
         }
         const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt);
-        return copy_out(phy2log.data(), phy2log.size());
+        std::copy(phy2log.begin(), phy2log.end(), reinterpret_cast<int32_t*>(out));
+        return val::null();
     });
 }
 

@@ -61,3 +61,59 @@ const derived = {
 export function withLazyLog2phy(p) {
   return Object.defineProperties(p, derived);
 }
+
+// phy2log of a rebalance result, held packed until first read. Each placement's phy2log is
+// 4 bytes a slot (66,816 bytes at the DeepSeek-V3 shape); as an Int32Array made per call, those
+// bytes live outside V8's heap, and dead ones are only freed after a young-generation GC, on a
+// background thread: over many calls, tens of MiB of dead arrays stayed in the process's memory
+// between GCs (and often after a full GC). Packed into a plain array of small integers
+// (30 bits each: as many expert indices as fit), the copy lives in V8's heap: scavenges
+// reclaim it at once, and their cadence keeps pace with the calls. The Int32Array is made, and
+// then kept, when phy2log is first read.
+
+/** phy2log (n expert indices in [0, experts), at h[at..]) as { words, bits, n }. */
+export function packPhy2log(h, at, n, experts) {
+  let bits = 1;
+  while (bits < 30 && 2 ** bits < experts) bits++;
+  const k = Math.floor(30 / bits);
+  const m = Math.ceil(n / k);
+  const words = new Array(m);
+  const end = at + n;
+  for (let j = 0, i = at; j < m; j++) {
+    let x = 0;
+    for (let t = 0, shift = 0; t < k && i < end; t++, shift += bits) x |= h[i++] << shift;
+    words[j] = x;
+  }
+  return { words, bits, n };
+}
+
+export function unpackPhy2log({ words, bits, n }) {
+  const k = Math.floor(30 / bits);
+  const mask = 2 ** bits - 1;
+  const out = new Int32Array(n);
+  for (let j = 0, i = 0; i < n; j++) {
+    let x = words[j];
+    for (let t = 0; t < k && i < n; t++, x >>>= bits) out[i++] = x & mask;
+  }
+  return out;
+}
+
+const PACKED = Symbol('packed phy2log');
+const fromPacked = {
+  phy2log: lazy('phy2log', (q) => {
+    const packed = q[PACKED];
+    q[PACKED] = null;
+    return unpackPhy2log(packed);
+  }),
+  ...derived,
+};
+
+/**
+ * A rebalance result: the sizes, phy2log packed (see packPhy2log), unpacked to an Int32Array of
+ * its own when first read, and log2phy, logcnt and maxReplicas derived from it as in
+ * withLazyLog2phy.
+ */
+export function withLazyPhy2log(p, packed) {
+  Object.defineProperty(p, PACKED, { value: packed, writable: true, configurable: true });
+  return Object.defineProperties(p, fromPacked);
+}
