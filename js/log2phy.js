@@ -71,19 +71,22 @@ export function withLazyLog2phy(p) {
 // reclaim it at once, and their cadence keeps pace with the calls. The Int32Array is made, and
 // then kept, when phy2log is first read.
 
-/** phy2log (n expert indices in [0, experts), at h[at..]) as { words, bits, n }. */
-export function packPhy2log(h, at, n, experts) {
+/** The bits an expert index takes, and how many indices one 30-bit word holds. */
+export function phy2logPacking(experts) {
   let bits = 1;
   while (bits < 30 && 2 ** bits < experts) bits++;
-  const k = Math.floor(30 / bits);
-  const m = Math.ceil(n / k);
+  return { bits, perWord: Math.floor(30 / bits) };
+}
+
+/**
+ * phy2log (n expert indices in [0, experts)) from the words the glue packed at h[at..]
+ * (bindings/placement_glue.cpp pack_phy2log), as { words, bits, n } with words a plain array.
+ */
+export function packedPhy2log(h, at, n, experts) {
+  const { bits, perWord } = phy2logPacking(experts);
+  const m = Math.ceil(n / perWord);
   const words = new Array(m);
-  const end = at + n;
-  for (let j = 0, i = at; j < m; j++) {
-    let x = 0;
-    for (let t = 0, shift = 0; t < k && i < end; t++, shift += bits) x |= h[i++] << shift;
-    words[j] = x;
-  }
+  for (let j = 0; j < m; j++) words[j] = h[at + j];
   return { words, bits, n };
 }
 
@@ -91,9 +94,10 @@ export function unpackPhy2log({ words, bits, n }) {
   const k = Math.floor(30 / bits);
   const mask = 2 ** bits - 1;
   const out = new Int32Array(n);
-  for (let j = 0, i = 0; i < n; j++) {
-    let x = words[j];
-    for (let t = 0; t < k && i < n; t++, x >>>= bits) out[i++] = x & mask;
+  const m = words.length;
+  for (let t = 0, shift = 0; t < k; t++, shift += bits) {
+    const full = t < n - (m - 1) * k ? m : m - 1; // the last word may hold fewer indices
+    for (let j = 0, i = t; j < full; j++, i += k) out[i] = (words[j] >>> shift) & mask;
   }
   return out;
 }
