@@ -1,5 +1,5 @@
-// rebalance() and placement_from_json() for JS. rebalance returns only a typed-array copy of
-// phy2log (the JS wrapper knows the sizes); placement_from_json adds the sizes read from the
+// rebalance() and placement_from_json() for JS. rebalance writes only phy2log, into a buffer the
+// JS wrapper allocated (it knows the sizes); placement_from_json adds the sizes read from the
 // file. The wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
 #include <emscripten/bind.h>
 
@@ -24,13 +24,27 @@ val placement_value(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts, con
     return out;
 }
 
+// phy2log packed as js/log2phy.js unpackPhy2log reads it: the fewest bits that hold [0, E),
+// as many indices as fit in 30 bits a word (small integers in V8), lowest bits first.
+void pack_phy2log(const int32_t* p, size_t n, int64_t E, int32_t* out) {
+    int bits = 1;
+    while (bits < 30 && (int64_t(1) << bits) < E) bits++;
+    const size_t k = size_t(30 / bits);
+    for (size_t i = 0; i < n; out++) {
+        uint32_t x = 0;
+        for (size_t t = 0; t < k && i < n; t++) x |= uint32_t(p[i++]) << (t * bits);
+        *out = int32_t(x);
+    }
+}
+
 Topology topology_of(const val& o) {
     return Topology{count_of(o, "replicas"), count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
 }
 
 // weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
-// [layers*replicas] int32 phy2log or 0. Returns phy2log as an Int32Array.
-val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
+// [layers*replicas] int32 phy2log or 0; out: a [layers*replicas] int32 heap buffer that receives
+// phy2log packed (pack_phy2log; the JS wrapper copies the words out). Returns null, or {error, code}.
+val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
         const Topology t = topology_of(o);
@@ -45,7 +59,8 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous) {
             opt.previous = &prev;
         }
         const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt);
-        return copy_out(phy2log.data(), phy2log.size());
+        pack_phy2log(phy2log.data(), phy2log.size(), E, reinterpret_cast<int32_t*>(out));
+        return val::null();
     });
 }
 

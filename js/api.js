@@ -1,6 +1,6 @@
 // The JS API over a loaded Emscripten module; shared by the Node and the browser entry points.
 import { withBuffers, unwrap } from './heap.js';
-import { withLazyLog2phy } from './log2phy.js';
+import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import * as v from './validate.js';
@@ -58,9 +58,15 @@ export function createApi(Module) {
       tolerance: fraction(o.tolerance, 'tolerance'),
     };
     const prev = previousPhy2log(o.previous, w.layers, replicas, 'previous');
-    const phy2log = call([f64(w), prev && i32(prev)], ([pw, pp]) => Module.rebalance(pw, topo, pp));
+    const n = w.layers * replicas;
+    // The glue writes phy2log packed into `out`; the words are copied into a plain JS array.
+    const out = { kind: 'i32', length: n };
+    const packed = call([f64(w), prev && i32(prev), out], ([pw, pp, po]) => {
+      unwrap(Module.rebalance(pw, topo, pp, po));
+      return packedPhy2log(Module.HEAP32, po >> 2, n, w.experts);
+    });
     const { layers, experts, groups, nodes, gpus, algorithm } = topo;
-    return withLazyLog2phy({ layers, experts, replicas, groups, nodes, gpus, algorithm, phy2log });
+    return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm }, packed);
   }
 
   function evaluate(placement, weights, options) {

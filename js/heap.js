@@ -5,7 +5,8 @@ import { EplbError } from './errors.js';
 /**
  * Allocates one heap buffer per spec ({ kind: 'f64' | 'i32', source, length }, or null for
  * "none", passed as pointer 0), fills it from `source` (a typed array, or an array of rows, plain
- * or typed, laid end to end), calls fn(pointers) and frees the buffers.
+ * or typed, laid end to end; no source: an output buffer, left as malloc gives it), calls
+ * fn(pointers) and frees the buffers.
  */
 export function withBuffers(Module, specs, fn) {
   const pointers = [];
@@ -19,7 +20,7 @@ export function withBuffers(Module, specs, fn) {
       const ptr = Module._malloc(Math.max(bytes, 8));
       if (!ptr) throw new EplbError('out of memory', 'out-of-memory');
       pointers.push(ptr);
-      fill(Module, spec, ptr);
+      if (spec.source !== undefined) fill(Module, spec, ptr);
     }
     return fn(pointers);
   } finally {

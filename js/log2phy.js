@@ -61,3 +61,63 @@ const derived = {
 export function withLazyLog2phy(p) {
   return Object.defineProperties(p, derived);
 }
+
+// phy2log of a rebalance result, held packed until first read. Each placement's phy2log is
+// 4 bytes a slot (66,816 bytes at the DeepSeek-V3 shape); as an Int32Array made per call, those
+// bytes live outside V8's heap, and dead ones are only freed after a young-generation GC, on a
+// background thread: over many calls, tens of MiB of dead arrays stayed in the process's memory
+// between GCs (and often after a full GC). Packed into a plain array of small integers
+// (30 bits each: as many expert indices as fit), the copy lives in V8's heap: scavenges
+// reclaim it at once, and their cadence keeps pace with the calls. The Int32Array is made, and
+// then kept, when phy2log is first read.
+
+/** The bits an expert index takes, and how many indices one 30-bit word holds. */
+export function phy2logPacking(experts) {
+  let bits = 1;
+  while (bits < 30 && 2 ** bits < experts) bits++;
+  return { bits, perWord: Math.floor(30 / bits) };
+}
+
+/**
+ * phy2log (n expert indices in [0, experts)) from the words the glue packed at h[at..]
+ * (bindings/placement_glue.cpp pack_phy2log), as { words, bits, n } with words a plain array.
+ */
+export function packedPhy2log(h, at, n, experts) {
+  const { bits, perWord } = phy2logPacking(experts);
+  const m = Math.ceil(n / perWord);
+  const words = new Array(m);
+  for (let j = 0; j < m; j++) words[j] = h[at + j];
+  return { words, bits, n };
+}
+
+export function unpackPhy2log({ words, bits, n }) {
+  const k = Math.floor(30 / bits);
+  const mask = 2 ** bits - 1;
+  const out = new Int32Array(n);
+  const m = words.length;
+  for (let t = 0, shift = 0; t < k; t++, shift += bits) {
+    const full = t < n - (m - 1) * k ? m : m - 1; // the last word may hold fewer indices
+    for (let j = 0, i = t; j < full; j++, i += k) out[i] = (words[j] >>> shift) & mask;
+  }
+  return out;
+}
+
+const PACKED = Symbol('packed phy2log');
+const fromPacked = {
+  phy2log: lazy('phy2log', (q) => {
+    const packed = q[PACKED];
+    q[PACKED] = null;
+    return unpackPhy2log(packed);
+  }),
+  ...derived,
+};
+
+/**
+ * A rebalance result: the sizes, phy2log packed (see packPhy2log), unpacked to an Int32Array of
+ * its own when first read, and log2phy, logcnt and maxReplicas derived from it as in
+ * withLazyLog2phy.
+ */
+export function withLazyPhy2log(p, packed) {
+  Object.defineProperty(p, PACKED, { value: packed, writable: true, configurable: true });
+  return Object.defineProperties(p, fromPacked);
+}
