@@ -51,7 +51,10 @@ export interface Placement {
   /** max over layers and experts of logcnt: the last dimension of log2phy. */
   maxReplicas: number;
   algorithm: string;
-  /** [layers * replicas]: the expert held by each slot. */
+  /**
+   * [layers * replicas]: the expert held by each slot. A rebalance result keeps it packed in the
+   * JS heap until first read, then makes (and keeps) an Int32Array of its own.
+   */
   phy2log: Int32Array;
   /**
    * [layers * experts * maxReplicas]: each expert's slots, ascending, padded with -1. Derived
