@@ -7,6 +7,7 @@
 // item goes, at which rank and at what load. An update replays only the leaf's path, a fixed number of
 // compare-and-selects with no branches on the data, and the root carries the chosen pack's load:
 // the dependency from one choice to the next, which bounds the packing's speed, stays short.
+#include <cstddef>
 #include <cstdint>
 
 #include "float_bits.hpp"
@@ -46,7 +47,7 @@ public:
 
     // Sets a pack's key; returns the new root.
     __attribute__((always_inline)) uint64_t update(int32_t pack, uint64_t k) {
-        int32_t i = kLeaves + pack;
+        size_t i = size_t(kLeaves + pack);
         node_[i] = k;
         for (int level = 0; level < Levels; ++level, i >>= 1) node_[i >> 1] = k = min(k, node_[i ^ 1]);
         return root_ = k;

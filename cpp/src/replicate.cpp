@@ -48,12 +48,13 @@ void Replicator::replicate(const float* w, int32_t n, int32_t m, int32_t* slot_e
         slot_expert[slot] = e;
         uint64_t k = key(next_[size_t(e)], e);
         next_[size_t(e)] = w[e] / float(++count[e] + 1);
-        int32_t i = leaves + e;
-        tree_[size_t(i)] = k;
+        uint64_t* tree = tree_.data();
+        size_t i = size_t(leaves + e);
+        tree[i] = k;
         for (; i > 1; i >>= 1) {
-            const uint64_t sibling = tree_[size_t(i ^ 1)];
+            const uint64_t sibling = tree[i ^ 1];
             k = sibling > k ? sibling : k;
-            tree_[size_t(i >> 1)] = k;
+            tree[i >> 1] = k;
         }
     }
 }
