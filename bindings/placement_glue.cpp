@@ -25,8 +25,9 @@ val placement_value(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts, con
 }
 
 // phy2log packed as js/log2phy.js unpackPhy2log reads it: the fewest bits that hold [0, E),
-// as many indices as fit in 30 bits a word (small integers in V8), lowest bits first.
-void pack_phy2log(const int32_t* p, size_t n, int64_t E, int32_t* out) {
+// as many indices as fit in 30 bits a word (small integers in V8), lowest bits first. Returns
+// the bits per index.
+int pack_phy2log(const int32_t* p, size_t n, int64_t E, int32_t* out) {
     int bits = 1;
     while (bits < 30 && (int64_t(1) << bits) < E) bits++;
     const size_t k = size_t(30 / bits);
@@ -35,6 +36,7 @@ void pack_phy2log(const int32_t* p, size_t n, int64_t E, int32_t* out) {
         for (size_t t = 0; t < k && i < n; t++) x |= uint32_t(p[i++]) << (t * bits);
         *out = int32_t(x);
     }
+    return bits;
 }
 
 Topology topology_of(const val& o) {
@@ -43,7 +45,8 @@ Topology topology_of(const val& o) {
 
 // weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
 // [layers*replicas] int32 phy2log or 0; out: a [layers*replicas] int32 heap buffer that receives
-// phy2log packed (pack_phy2log; the JS wrapper copies the words out). Returns null, or {error, code}.
+// phy2log packed (pack_phy2log; the JS wrapper copies the words out). Returns the bits per
+// index, or {error, code}.
 val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
@@ -59,8 +62,7 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
             opt.previous = &prev;
         }
         const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt);
-        pack_phy2log(phy2log.data(), phy2log.size(), E, reinterpret_cast<int32_t*>(out));
-        return val::null();
+        return val(pack_phy2log(phy2log.data(), phy2log.size(), E, reinterpret_cast<int32_t*>(out)));
     });
 }
 

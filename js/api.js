@@ -61,10 +61,8 @@ export function createApi(Module) {
     const n = w.layers * replicas;
     // The glue writes phy2log packed into `out`; the words are copied into a plain JS array.
     const out = { kind: 'i32', length: n };
-    const packed = call([f64(w), prev && i32(prev), out], ([pw, pp, po]) => {
-      unwrap(Module.rebalance(pw, topo, pp, po));
-      return packedPhy2log(Module.HEAP32, po >> 2, n, w.experts);
-    });
+    const packed = call([f64(w), prev && i32(prev), out], ([pw, pp, po]) =>
+      packedPhy2log(Module.HEAP32, po >> 2, n, unwrap(Module.rebalance(pw, topo, pp, po))));
     const { layers, experts, groups, nodes, gpus, algorithm } = topo;
     return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm }, packed);
   }

@@ -71,20 +71,13 @@ export function withLazyLog2phy(p) {
 // reclaim it at once, and their cadence keeps pace with the calls. The Int32Array is made, and
 // then kept, when phy2log is first read.
 
-/** The bits an expert index takes, and how many indices one 30-bit word holds. */
-export function phy2logPacking(experts) {
-  let bits = 1;
-  while (bits < 30 && 2 ** bits < experts) bits++;
-  return { bits, perWord: Math.floor(30 / bits) };
-}
-
 /**
- * phy2log (n expert indices in [0, experts)) from the words the glue packed at h[at..]
- * (bindings/placement_glue.cpp pack_phy2log), as { words, bits, n } with words a plain array.
+ * phy2log (n expert indices, `bits` each) from the words the glue packed at h[at..]
+ * (bindings/placement_glue.cpp pack_phy2log, which chooses `bits`), as { words, bits, n } with
+ * words a plain array.
  */
-export function packedPhy2log(h, at, n, experts) {
-  const { bits, perWord } = phy2logPacking(experts);
-  const m = Math.ceil(n / perWord);
+export function packedPhy2log(h, at, n, bits) {
+  const m = Math.ceil(n / Math.floor(30 / bits));
   const words = new Array(m);
   for (let j = 0; j < m; j++) words[j] = h[at + j];
   return { words, bits, n };
@@ -113,7 +106,7 @@ const fromPacked = {
 };
 
 /**
- * A rebalance result: the sizes, phy2log packed (see packPhy2log), unpacked to an Int32Array of
+ * A rebalance result: the sizes, phy2log packed (see packedPhy2log), unpacked to an Int32Array of
  * its own when first read, and log2phy, logcnt and maxReplicas derived from it as in
  * withLazyLog2phy.
  */

@@ -71,17 +71,15 @@ void DeepSeek::place_node(const float* w, int32_t n, int32_t slots, int32_t gpus
 // scan those only; the replicas' visiting order is then the experts' order with the replicated
 // experts moved to their new load (load / count), a merge. Replicas of one expert are
 // interchangeable, so this equals the reference unless two experts' replicas weigh the same;
-// then it returns false and the literal steps run (and overwrite the node's slots). Keys are (load bits,
-// expert) integers throughout, compared with conditional moves rather than branches.
+// then it returns false and the literal steps run (and overwrite the node's slots). Keys are
+// (load bits, expert) integers throughout, compared with conditional moves rather than branches.
 bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32_t gpus,
                                  const int32_t* local2log, int32_t* out) {
     const int32_t extra = slots - n, per_gpu = slots / gpus;
     if (per_gpu == 1 || extra >= n || extra > 64 || gpus > kTournamentMaxPacks) return false;
-    auto descending = [](float load, int32_t e) { return (uint64_t(~float_bits(load)) << 32) | uint32_t(e); };
-
     keys_.resize(size_t(2 * n));
     uint64_t* key = keys_.data();
-    for (int32_t j = 0; j < n; ++j) key[j] = descending(w[j], j);
+    for (int32_t j = 0; j < n; ++j) key[j] = heavier_first(w[j], uint32_t(j));
     if (!sort_distinct_keys(key, n)) sort_keys(key, key + n, n);
 
     // Step 2: candidate k is the k-th heaviest expert; its value key (load / count bits, ~expert)
@@ -112,22 +110,19 @@ bool DeepSeek::place_node_sorted(const float* w, int32_t n, int32_t slots, int32
         head_[size_t(heads)] = key[k];
         heads += k >= extra || mlog_cnt_[size_t(k)] == 1;
     }
-    replica_count_.resize(size_t(n));
-    int32_t r = 0;  // the replicated experts, sorted by their replicas' load
-    for (int32_t k = 0; k < extra; ++k) {
-        if (mlog_cnt_[size_t(k)] == 1) continue;
-        const int32_t e = int32_t(uint32_t(key[k]));
-        uint64_t v = descending(w[e] / float(mlog_cnt_[size_t(k)]), e);
-        int32_t at = r++;
-        for (; at > 0 && cand_[size_t(at - 1)] > v; --at) cand_[size_t(at)] = cand_[size_t(at - 1)];
-        cand_[size_t(at)] = v;
-        replica_count_[size_t(e)] = mlog_cnt_[size_t(k)];
-    }
     replicas_.resize(size_t(2 * extra + 1));
-    int32_t reps = 0;
-    for (int32_t i = 0; i < r; ++i)
-        for (int32_t c = replica_count_[size_t(uint32_t(cand_[size_t(i)]))]; c > 0; --c)
-            replicas_[size_t(reps++)] = cand_[size_t(i)];
+    int32_t reps = 0;  // one key per replica of the replicated experts, sorted (insertion: few)
+    for (int32_t k = 0; k < extra; ++k) {
+        const int32_t c = mlog_cnt_[size_t(k)];
+        if (c == 1) continue;
+        const uint32_t e = uint32_t(key[k]);
+        const uint64_t v = heavier_first(w[e] / float(c), e);
+        for (int32_t copy = 0; copy < c; ++copy) {
+            int32_t at = reps++;
+            for (; at > 0 && replicas_[size_t(at - 1)] > v; --at) replicas_[size_t(at)] = replicas_[size_t(at - 1)];
+            replicas_[size_t(at)] = v;
+        }
+    }
     constexpr uint64_t none = ~uint64_t(0);  // ends both lists
     head_[size_t(heads)] = none;
     replicas_[size_t(reps)] = none;

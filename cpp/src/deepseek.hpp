@@ -26,8 +26,7 @@ private:
     BalancedPacker packer_;
     Replicator replicator_;
     std::vector<float> w_, group_w_, node_w_, slot_w_;
-    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_,
-        replica_count_;
+    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_;
     std::vector<uint64_t> keys_, cand_, head_, replicas_;
 };
 

@@ -14,6 +14,10 @@ inline uint32_t float_bits(float f) {
     return bits;
 }
 
+// A sort key that puts heavier loads first, ties by index: ascending order of
+// (~load bits, index).
+inline uint64_t heavier_first(float load, uint32_t index) { return (uint64_t(~float_bits(load)) << 32) | index; }
+
 inline float float_value(uint32_t bits) {
     float f;
     std::memcpy(&f, &bits, sizeof f);

@@ -5,10 +5,7 @@
 #include "reference_sort.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
-#include <limits>
-#include <numeric>
 
 namespace eplb::detail {
 
@@ -105,22 +102,21 @@ bool classes_tie(const float* w, int32_t n, const int32_t* item_class, std::vect
 
 void order_descending(const float* w, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
                       std::vector<uint64_t>& keys) {
-    keys.resize(size_t(2 * n));
     order.resize(size_t(n));
     // Up to 16 items the reference's sort is an insertion sort, which is stable: the order by
     // (weight descending, index ascending). Beyond, the reference's order of equal weights is its
     // own, but equal weights of one class (replicas of one expert) are interchangeable, so that
     // order serves too unless two classes tie.
-    if (n <= 16 || (item_class && !classes_tie(w, n, item_class, keys))) {
-        keys.resize(size_t(2 * n));
-        uint64_t* k = keys.data();
-        for (int32_t i = 0; i < n; ++i) k[i] = (uint64_t(~float_bits(w[i])) << 32) | uint32_t(i);
-        sort_keys(k, k + n, n);
-        for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(k[i]));
+    const bool stable_order = n <= 16 || (item_class && !classes_tie(w, n, item_class, keys));
+    keys.resize(size_t(2 * n));  // classes_tie used it as a hash table
+    if (!stable_order) {
+        reference_order_descending(w, n, keys.data(), order.data());
         return;
     }
-    keys.resize(size_t(2 * n));
-    reference_order_descending(w, n, keys.data(), order.data());
+    uint64_t* k = keys.data();
+    for (int32_t i = 0; i < n; ++i) k[i] = heavier_first(w[i], uint32_t(i));
+    sort_keys(k, k + n, n);
+    for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(k[i]));
 }
 
 void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank,

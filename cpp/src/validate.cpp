@@ -50,6 +50,8 @@ void validate_weights(const xt::xtensor<double, 2>& w) {
 }
 
 void validate_weights(const double* p, int64_t L, int64_t E) {
+    if (L < 0 || E < 0)
+        throw InvalidInput("the load matrix is " + str(L) + " x " + str(E) + ": sizes must not be negative");
     if (L == 0) throw InvalidInput("the load matrix has no layers");
     if (E == 0) throw InvalidInput("the load matrix has no experts");
     require_at_most("number of layers", L, limits::max_layers);

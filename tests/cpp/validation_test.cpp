@@ -51,6 +51,13 @@ TEST(Validation, EmptyMatrices) {
     expect_message([&] { rebalance(xt::xtensor<double, 2>::from_shape({2, 0}), {4, 1, 1, 2}); }, "no experts");
 }
 
+TEST(Validation, NegativeSizesThroughThePointerEntry) {
+    const double loads[4] = {1, 2, 3, 4};
+    expect_message([&] { rebalance_phy2log(loads, -2, 4, {4, 1, 1, 2}); }, "must not be negative");
+    expect_message([&] { rebalance_phy2log(loads, 1, -4, {4, 1, 1, 2}); }, "must not be negative");
+    EXPECT_EQ(rebalance_phy2log(loads, 1, 4, {4, 1, 1, 2}).size(), 4u);
+}
+
 TEST(Validation, SizesBeyondTheLimits) {
     EXPECT_THROW(rebalance(ok_weights(), {int64_t(4000000000), 1, 1, 2}), LimitExceeded);
     EXPECT_THROW(rebalance(ok_weights(), {int64_t(1) << 31, 1, 1, 2}), LimitExceeded);
