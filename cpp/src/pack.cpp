@@ -101,7 +101,7 @@ bool classes_tie(const float* w, int32_t n, const int32_t* item_class, std::vect
 }  // namespace
 
 void order_descending(const float* w, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
-                      std::vector<uint64_t>& keys) {
+                      std::vector<uint64_t>& keys, std::vector<int32_t>& stops) {
     order.resize(size_t(n));
     // Up to 16 items the reference's sort is an insertion sort, which is stable: the order by
     // (weight descending, index ascending). Beyond, the reference's order of equal weights is its
@@ -110,7 +110,7 @@ void order_descending(const float* w, int32_t n, const int32_t* item_class, std:
     const bool stable_order = n <= 16 || (item_class && !classes_tie(w, n, item_class, keys));
     keys.resize(size_t(2 * n));  // classes_tie used it as a hash table
     if (!stable_order) {
-        reference_order_descending(w, n, keys.data(), order.data());
+        reference_order_descending(w, n, keys, stops, order.data());
         return;
     }
     uint64_t* k = keys.data();
@@ -126,7 +126,7 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
         for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
         return;
     }
-    order_descending(w, n, item_class, order_, keys_);
+    order_descending(w, n, item_class, order_, keys_, stops_);
     assign(w, n, m, pack, rank);
 }
 

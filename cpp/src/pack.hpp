@@ -17,7 +17,7 @@ public:
 private:
     void assign(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 
-    std::vector<int32_t> order_, count_;
+    std::vector<int32_t> order_, count_, stops_;
     std::vector<uint64_t> keys_;
     std::vector<float> sum_;
     std::vector<uint64_t> heap_;  // open packs keyed (load bits, index), for many packs
@@ -33,6 +33,6 @@ bool sort_distinct_keys(uint64_t* keys, int32_t n);
 
 // Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
 void order_descending(const float* weight, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
-                      std::vector<uint64_t>& keys);
+                      std::vector<uint64_t>& keys, std::vector<int32_t>& stops);
 
 }  // namespace eplb::detail

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace eplb::detail {
 
@@ -7,7 +8,9 @@ namespace eplb::detail {
 // PyTorch on the CPU, an introsort (median-of-three quicksort, heapsort past a depth limit,
 // insertion sort below 16 items) that compares weights only. It is not stable: items of equal
 // weight come out in the order this particular algorithm leaves them, so parity with the
-// reference on ties needs the same algorithm, step for step. Writes order[0..n).
-void reference_order_descending(const float* weight, int32_t n, uint64_t* scratch, int32_t* order);
+// reference on ties needs the same algorithm's result (computed here with fewer branches, see
+// partition in the .cpp). Writes order[0..n); `items` and `stops` are scratch.
+void reference_order_descending(const float* weight, int32_t n, std::vector<uint64_t>& items,
+                                std::vector<int32_t>& stops, int32_t* order);
 
 }  // namespace eplb::detail

@@ -1,6 +1,7 @@
 // The fast paths of the reference's two steps (top-k and heap replication; ring and heap packing)
 // against literal transcriptions of SPEC section 3, on random inputs of every size class,
 // including ties and zeros.
+#include <functional>
 #include <numeric>
 
 #include "eplb/rebalance.hpp"
@@ -35,9 +36,9 @@ void naive_pack(const std::vector<float>& w, int32_t m, std::vector<int32_t>& pa
         for (int32_t i = 0; i < n; ++i) pack[size_t(i)] = i, rank[size_t(i)] = 0;
         return;
     }
-    std::vector<int32_t> order;
+    std::vector<int32_t> order, stops;
     std::vector<uint64_t> scratch;
-    detail::order_descending(w.data(), n, nullptr, order, scratch);  // checked against PyTorch below
+    detail::order_descending(w.data(), n, nullptr, order, scratch, stops);  // checked against PyTorch below
     std::vector<float> load(size_t(m), 0.0f);
     std::vector<int32_t> items(size_t(m), 0);
     for (int32_t i : order) {
@@ -48,6 +49,50 @@ void naive_pack(const std::vector<float>& w, int32_t m, std::vector<int32_t>& pa
         rank[size_t(i)] = items[size_t(best)]++;
         load[size_t(best)] += w[size_t(i)];
     }
+}
+
+// libstdc++'s std::sort (PyTorch's CPU sort) written out plainly over (weight, index) pairs,
+// comparing weights only, heavier first: the oracle for the faster transcription in
+// reference_sort.cpp.
+std::vector<int32_t> literal_introsort(const std::vector<float>& w) {
+    using Item = std::pair<float, int32_t>;
+    std::vector<Item> a(w.size());
+    for (size_t i = 0; i < w.size(); ++i) a[i] = {w[i], int32_t(i)};
+    const auto before = [](const Item& x, const Item& y) { return x.first > y.first; };
+    std::function<void(Item*, Item*, int)> loop = [&](Item* first, Item* last, int depth) {
+        while (last - first > 16) {
+            if (depth == 0) {
+                std::make_heap(first, last, before);  // libstdc++'s heap steps, as std::partial_sort
+                std::sort_heap(first, last, before);
+                return;
+            }
+            --depth;
+            Item* mid = first + (last - first) / 2;
+            Item *x = first + 1, *y = mid, *z = last - 1;
+            Item* median = before(*x, *y) ? (before(*y, *z) ? y : before(*x, *z) ? z : x)
+                                            : (before(*x, *z) ? x : before(*y, *z) ? z : y);
+            std::swap(*first, *median);
+            Item *lo = first + 1, *hi = last;
+            for (;;) {
+                while (before(*lo, *first)) ++lo;
+                --hi;
+                while (before(*first, *hi)) --hi;
+                if (!(lo < hi)) break;
+                std::swap(*lo, *hi);
+                ++lo;
+            }
+            loop(lo, last, depth);
+            last = lo;
+        }
+    };
+    int depth = 0;
+    for (size_t k = a.size(); k > 1; k >>= 1) ++depth;
+    loop(a.data(), a.data() + a.size(), 2 * depth);
+    for (size_t i = 1; i < a.size(); ++i)  // the final insertion sort
+        for (size_t j = i; j > 0 && before(a[j], a[j - 1]); --j) std::swap(a[j], a[j - 1]);
+    std::vector<int32_t> order(a.size());
+    for (size_t i = 0; i < a.size(); ++i) order[i] = a[i].second;
+    return order;
 }
 
 std::vector<float> random_weights(std::mt19937& rng, int32_t n, int kind) {
@@ -123,11 +168,33 @@ TEST(ReferenceSteps, SortOrderOfTiesMatchesPyTorch) {
     for (const auto& c : doc["cases"]) {
         const auto w = c["weight"].get<std::vector<float>>();
         const auto want = c["order"].get<std::vector<int32_t>>();
-        std::vector<uint64_t> scratch(w.size());
-        std::vector<int32_t> order(w.size());
-        detail::reference_order_descending(w.data(), int32_t(w.size()), scratch.data(), order.data());
+        std::vector<uint64_t> scratch;
+        std::vector<int32_t> stops, order(w.size());
+        detail::reference_order_descending(w.data(), int32_t(w.size()), scratch, stops, order.data());
         EXPECT_EQ(order, want) << "n=" << w.size();
+        EXPECT_EQ(literal_introsort(w), want) << "n=" << w.size();
     }
+}
+
+TEST(ReferenceSteps, SortOrderOfTiesMatchesTheIntrosortStepForStep) {
+    // The partition computed from lists of stops and the per-range final sort against the
+    // introsort written out plainly, on sizes around every threshold, with heavy ties.
+    std::mt19937 rng(5);
+    std::vector<uint64_t> scratch;
+    std::vector<int32_t> stops;
+    for (int32_t n : {0, 1, 2, 3, 15, 16, 17, 18, 31, 32, 33, 64, 100, 255, 256, 257, 1000, 4096})
+        for (int32_t distinct : {1, 2, 3, 8, 50, 1000000}) {
+            std::uniform_int_distribution<int32_t> value(0, distinct - 1);
+            for (int rep = 0; rep < 4; ++rep) {
+                std::vector<float> w(static_cast<size_t>(n));
+                for (auto& v : w) v = float(value(rng));
+                if (rep == 1) std::sort(w.begin(), w.end());
+                if (rep == 2) std::sort(w.rbegin(), w.rend());
+                std::vector<int32_t> order(w.size());
+                detail::reference_order_descending(w.data(), n, scratch, stops, order.data());
+                ASSERT_EQ(order, literal_introsort(w)) << "n=" << n << " distinct=" << distinct << " rep=" << rep;
+            }
+        }
 }
 
 TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
