@@ -16,18 +16,22 @@ public:
     void place(const LayerInput& in, LayerOutput out) override;
 
 private:
-    // Steps 2 and 3 for one node: its experts' loads w[n] onto `gpus` GPUs of `slots / gpus`
-    // slots each; writes the node's slots (global expert ids through local2log).
-    void place_node(const float* w, int32_t n, int32_t slots, int32_t gpus, const int32_t* local2log,
-                    int32_t* out);
-    bool place_node_sorted(const float* w, int32_t n, int32_t slots, int32_t gpus, const int32_t* local2log,
-                           int32_t* out);
+    // Step 2 and the order of step 3 for one node: its experts' loads w[n] replicated onto
+    // `slots` slots, the replicas in the order the reference packs them, as keys
+    // heavier_first(load / count, local expert) in visits[slots]. The sorted variant returns
+    // false when it cannot give the reference's order; the literal one does one node or two
+    // (wb and visits_b null for one), and with `slot_order` keeps the slots' own order (the
+    // reference's packing with one slot per GPU).
+    bool visit_node_sorted(const float* w, int32_t n, int32_t slots, uint64_t* visits);
+    void visit_nodes_literally(const float* wa, const float* wb, int32_t n, int32_t slots, bool slot_order,
+                               uint64_t* visits_a, uint64_t* visits_b);
 
     BalancedPacker packer_;
     Replicator replicator_;
     std::vector<float> w_, group_w_, node_w_, slot_w_;
-    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_;
-    std::vector<uint64_t> keys_, cand_, head_, replicas_;
+    std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_, order_,
+        stops_, literal_;
+    std::vector<uint64_t> keys_, cand_, head_, replicas_, visits_;
 };
 
 }  // namespace eplb::detail

@@ -130,6 +130,12 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
     assign(w, n, m, pack, rank);
 }
 
+void BalancedPacker::pack_in_order(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+    order_.resize(size_t(n));
+    for (int32_t i = 0; i < n; ++i) order_[size_t(i)] = i;
+    assign(w, n, m, pack, rank);
+}
+
 // LPT over order_: each item to the lightest pack with room, ties to the lower pack index.
 void BalancedPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;

@@ -14,6 +14,9 @@ public:
     void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
               const int32_t* item_class = nullptr);
 
+    // The same with the items already in visiting order.
+    void pack_in_order(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
+
 private:
     void assign(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 

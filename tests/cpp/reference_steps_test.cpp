@@ -252,11 +252,13 @@ std::vector<int32_t> literal_deepseek(const std::vector<float>& w, int32_t R, in
 
 TEST(ReferenceSteps, DeepSeekMatchesTheLiteralSteps) {
     // Topologies that take every path of the node step: one sort with a merge (few extra slots),
-    // the literal steps (ties between experts, one slot per GPU, many extra slots).
+    // the literal steps (ties between experts, one slot per GPU, many extra slots); packing two
+    // nodes at a time (an odd node count leaves one alone) and by a heap (over 64 GPUs a node).
     struct Case { int32_t E, R, groups, nodes, gpus; };
     const Case cases[] = {{256, 288, 8, 4, 32}, {256, 288, 8, 1, 32}, {256, 320, 8, 1, 64}, {64, 80, 4, 2, 8},
                           {32, 36, 4, 4, 4},    {256, 256, 8, 4, 32}, {48, 96, 4, 2, 16},  {128, 192, 8, 2, 16},
-                          {60, 72, 6, 3, 12},   {16, 32, 2, 2, 32}};
+                          {60, 72, 6, 3, 12},   {16, 32, 2, 2, 32},    {200, 400, 4, 2, 200}, {72, 108, 6, 3, 27},
+                          {40, 80, 4, 1, 40}};
     std::mt19937 rng(2024);
     for (const Case& c : cases)
         for (int kind : {0, 0, 1, 2, 3}) {
