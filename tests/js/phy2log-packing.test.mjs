@@ -1,14 +1,14 @@
 // A rebalance result keeps phy2log packed (several expert indices per word, js/log2phy.js) until
 // it is read. With one slot per GPU and no redundancy, deepseek puts slot s on expert s, so
-// phy2log must read back as 0..E-1 on every layer, for index widths of 1 to 16 bits and lengths
-// that leave the last word partly filled.
+// phy2log must read back as 0..E-1 on every layer, for index widths of 1 to 16 bits, lengths
+// that leave the last word partly filled, and words over several chunks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eplb } from './helpers.mjs';
 
-for (const experts of [1, 2, 3, 7, 255, 256, 257, 1000, 4097, 65536]) {
-  test(`phy2log round-trips through its packed form: ${experts} experts`, () => {
-    const layers = experts > 5000 ? 1 : 3;
+const cases = [[1, 3], [2, 3], [3, 3], [7, 3], [255, 3], [256, 3], [257, 3], [1000, 3], [4097, 3], [3001, 9], [65536, 1]];
+for (const [experts, layers] of cases) {
+  test(`phy2log round-trips through its packed form: ${layers} x ${experts} experts`, () => {
     const data = Float64Array.from({ length: layers * experts }, (_, i) => (i * 7919) % 1000);
     const p = eplb.rebalance({ data, layers, experts }, { replicas: experts, gpus: experts, algorithm: 'deepseek' });
     assert.ok(p.phy2log instanceof Int32Array);
