@@ -70,10 +70,20 @@ void DeepSeek::place(const LayerInput& in, LayerOutput out) {
                               visits(a), b < 0 ? nullptr : visits(b));
     }
 
-    // Step 3: replicas onto GPUs, two nodes at a time.
+    // Step 3: replicas onto GPUs.
+    pack_nodes(nodes, experts_per_node, slots_per_node, gpus_per_node, out.phy2log);
+}
+
+// Step 3, each node's replicas in visiting order onto its GPUs: each to the lightest GPU with room;
+// two nodes at a time by tournaments, one at a time by a heap (over 64 GPUs a node); with one
+// slot per GPU, replica i on GPU i.
+void DeepSeek::pack_nodes(int32_t nodes, int32_t experts_per_node, int32_t slots_per_node, int32_t gpus_per_node,
+                          int32_t* phy2log) {
+    const int32_t per_gpu = slots_per_node / gpus_per_node;
+    auto visits = [&](int32_t node) { return visits_.data() + size_t(node) * size_t(slots_per_node); };
     auto local2log = [&](int32_t node) { return mlog2log_.data() + node * experts_per_node; };
-    auto slots_of = [&](int32_t node) { return out.phy2log + node * slots_per_node; };
-    if (per_gpu == 1) {  // replica i on GPU i
+    auto slots_of = [&](int32_t node) { return phy2log + node * slots_per_node; };
+    if (per_gpu == 1) {
         for (int32_t node = 0; node < nodes; ++node)
             for (int32_t s = 0; s < slots_per_node; ++s) slots_of(node)[s] = local2log(node)[uint32_t(visits(node)[s])];
         return;

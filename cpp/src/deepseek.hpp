@@ -25,6 +25,8 @@ private:
     bool visit_node_sorted(const float* w, int32_t n, int32_t slots, uint64_t* visits);
     void visit_nodes_literally(const float* wa, const float* wb, int32_t n, int32_t slots, bool slot_order,
                                uint64_t* visits_a, uint64_t* visits_b);
+    void pack_nodes(int32_t nodes, int32_t experts_per_node, int32_t slots_per_node, int32_t gpus_per_node,
+                    int32_t* phy2log);
 
     BalancedPacker packer_;
     Replicator replicator_;
