@@ -75,7 +75,7 @@ void DeepSeek::place(const LayerInput& in, LayerOutput out) {
 }
 
 // Step 3, each node's replicas in visiting order onto its GPUs: each to the lightest GPU with room;
-// two nodes at a time by tournaments, one at a time by a heap (over 64 GPUs a node); with one
+// two nodes at a time by tournaments, one at a time by a heap (over 256 GPUs a node); with one
 // slot per GPU, replica i on GPU i.
 void DeepSeek::pack_nodes(int32_t nodes, int32_t experts_per_node, int32_t slots_per_node, int32_t gpus_per_node,
                           int32_t* phy2log) {

@@ -61,7 +61,7 @@ private:
     uint64_t node_[2 * kLeaves];
 };
 
-constexpr int32_t kTournamentMaxPacks = 64;
+constexpr int32_t kTournamentMaxPacks = 256;  // pack indices fit the key's 8 bits
 
 // Calls f with an empty tournament (on the stack) sized for m <= kTournamentMaxPacks packs.
 template <class F>
@@ -75,8 +75,14 @@ void with_tournament(int32_t m, F&& f) {
     } else if (m <= 32) {
         PackTournament<5> t;
         f(t);
-    } else {
+    } else if (m <= 64) {
         PackTournament<6> t;
+        f(t);
+    } else if (m <= 128) {
+        PackTournament<7> t;
+        f(t);
+    } else {
+        PackTournament<8> t;
         f(t);
     }
 }

@@ -121,7 +121,7 @@ TEST(ReferenceSteps, ReplicateMatchesTheLiteralRule) {
 TEST(ReferenceSteps, PackMatchesTheLiteralRule) {
     std::mt19937 rng(7);
     detail::BalancedPacker fast;
-    for (int32_t m : {1, 2, 3, 8, 16, 17, 32, 64, 65, 100, 256})
+    for (int32_t m : {1, 2, 3, 8, 16, 17, 32, 64, 65, 100, 128, 129, 256, 257, 300})
         for (int32_t per : {1, 2, 9, 16})
             for (int kind : {0, 1, 2}) {
                 const int32_t n = m * per;
@@ -202,18 +202,18 @@ TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
     std::mt19937 rng(3);
     std::uniform_int_distribution<int> small(0, 3), coin(0, 4);
     std::lognormal_distribution<float> pop(0.0f, 2.0f);
-    detail::PackTournament<6> t;
-    for (int32_t m : {1, 2, 3, 5, 8, 9, 16, 31, 64}) {
+    detail::PackTournament<8> t;
+    for (int32_t m : {1, 2, 3, 5, 8, 9, 16, 31, 64, 65, 129, 256}) {
         std::uniform_int_distribution<int32_t> any(0, m - 1);
         std::vector<uint64_t> keys(static_cast<size_t>(m));
-        for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament<6>::key(0.0f, p);
+        for (int32_t p = 0; p < m; ++p) keys[size_t(p)] = detail::PackTournament<8>::key(0.0f, p);
         uint64_t root = t.reset(m, 1);
         for (int step = 0; step < 3000; ++step) {
             ASSERT_EQ(root, *std::min_element(keys.begin(), keys.end())) << "m=" << m << " step " << step;
             const int32_t p = any(rng);
             const int c = coin(rng);
             const float load = c == 0 ? float(small(rng)) : c == 1 ? -0.0f : pop(rng);
-            keys[size_t(p)] = c == 4 && step % 5 ? detail::PackTournament<6>::kFull : detail::PackTournament<6>::key(load, p);
+            keys[size_t(p)] = c == 4 && step % 5 ? detail::PackTournament<8>::kFull : detail::PackTournament<8>::key(load, p);
             root = t.update(p, keys[size_t(p)]);
         }
     }
@@ -253,12 +253,12 @@ std::vector<int32_t> literal_deepseek(const std::vector<float>& w, int32_t R, in
 TEST(ReferenceSteps, DeepSeekMatchesTheLiteralSteps) {
     // Topologies that take every path of the node step: one sort with a merge (few extra slots),
     // the literal steps (ties between experts, one slot per GPU, many extra slots); packing two
-    // nodes at a time (an odd node count leaves one alone) and by a heap (over 64 GPUs a node).
+    // nodes at a time (an odd node count leaves one alone) and by a heap (over 256 GPUs a node).
     struct Case { int32_t E, R, groups, nodes, gpus; };
     const Case cases[] = {{256, 288, 8, 4, 32}, {256, 288, 8, 1, 32}, {256, 320, 8, 1, 64}, {64, 80, 4, 2, 8},
                           {32, 36, 4, 4, 4},    {256, 256, 8, 4, 32}, {48, 96, 4, 2, 16},  {128, 192, 8, 2, 16},
                           {60, 72, 6, 3, 12},   {16, 32, 2, 2, 32},    {200, 400, 4, 2, 200}, {72, 108, 6, 3, 27},
-                          {40, 80, 4, 1, 40}};
+                          {40, 80, 4, 1, 40},     {300, 600, 3, 1, 300}};
     std::mt19937 rng(2024);
     for (const Case& c : cases)
         for (int kind : {0, 0, 1, 2, 3}) {
