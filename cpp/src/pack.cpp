@@ -5,6 +5,8 @@
 #include "reference_sort.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 
 namespace eplb::detail {
@@ -53,22 +55,60 @@ void sort_keys(uint64_t* a, uint64_t* tmp, int32_t n) {
     if (src != a) std::copy(src, src + n, a);
 }
 
-// x86-64 with GCC: an AVX2 clone as well, chosen when the program loads (twice the lanes for
-// the rank count; the default build targets plain x86-64, SSE2).
+namespace {
+
+// below[i] = the number of j < n with high[j] < high[i]; high[n..64) holds INT32_MAX (counts for
+// no one). Loops the compiler vectorizes; on x86-64 with GCC an AVX2 clone as well, chosen when
+// the program loads (twice the lanes; the default build targets plain x86-64, SSE2).
+#if defined(__wasm_simd128__)
+// WebAssembly: four items at a time, each against all blocks of four (a load shared by four
+// compares, one horizontal sum per item): 0.15 -> 0.12 ms a V3 call under Node, against the
+// loop below as clang vectorizes it.
+void count_below(const int32_t* high, int32_t n, int32_t* below) {
+    using Lanes = int32_t __attribute__((vector_size(16)));
+    Lanes h[16];
+    std::memcpy(h, high, sizeof h);
+    const int32_t blocks = (n + 3) / 4;
+    for (int32_t qi = 0; qi < blocks; ++qi) {
+        const Lanes x = h[qi];
+        const Lanes a = {x[0], x[0], x[0], x[0]}, b = {x[1], x[1], x[1], x[1]};
+        const Lanes c = {x[2], x[2], x[2], x[2]}, d = {x[3], x[3], x[3], x[3]};
+        Lanes sa = {0, 0, 0, 0}, sb = sa, sc = sa, sd = sa;
+        for (int32_t q = 0; q < blocks; ++q) {
+            const Lanes v = h[q];
+            sa -= v < a, sb -= v < b, sc -= v < c, sd -= v < d;
+        }
+        below[4 * qi] = sa[0] + sa[1] + sa[2] + sa[3];
+        below[4 * qi + 1] = sb[0] + sb[1] + sb[2] + sb[3];
+        below[4 * qi + 2] = sc[0] + sc[1] + sc[2] + sc[3];
+        below[4 * qi + 3] = sd[0] + sd[1] + sd[2] + sd[3];
+    }
+}
+#else
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-bool sort_distinct_keys(uint64_t* keys, int32_t n) {
-    if (n > 64) return false;
-    int32_t high[64];  // high halves, offset so that signed order is their unsigned order
-    for (int32_t i = 0; i < n; ++i) high[i] = int32_t(uint32_t(keys[i] >> 32) ^ 0x80000000u);
-    uint64_t out[64], seen = 0;
+void count_below(const int32_t* high, int32_t n, int32_t* below) {
     for (int32_t i = 0; i < n; ++i) {
         const int32_t h = high[i];
-        int32_t below = 0;
-        for (int32_t j = 0; j < n; ++j) below += high[j] < h;
-        out[below] = keys[i];
-        seen |= uint64_t(1) << below;
+        int32_t count = 0;
+        for (int32_t j = 0; j < n; ++j) count += high[j] < h;
+        below[i] = count;
+    }
+}
+#endif
+
+}  // namespace
+
+bool sort_distinct_keys(uint64_t* keys, int32_t n) {
+    if (n > 64) return false;
+    int32_t high[64], below[64];  // high halves, offset so that signed order is their unsigned order
+    for (int32_t i = 0; i < 64; ++i) high[i] = i < n ? int32_t(uint32_t(keys[i] >> 32) ^ 0x80000000u) : INT32_MAX;
+    count_below(high, n, below);
+    uint64_t out[64], seen = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        out[below[i]] = keys[i];
+        seen |= uint64_t(1) << below[i];
     }
     if (seen != (n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1)) return false;
     std::copy(out, out + n, keys);

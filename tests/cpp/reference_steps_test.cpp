@@ -197,6 +197,29 @@ TEST(ReferenceSteps, SortOrderOfTiesMatchesTheIntrosortStepForStep) {
         }
 }
 
+TEST(ReferenceSteps, KeySortsMatchStdSort) {
+    // sort_distinct_keys (rank counts, n <= 64, distinct high halves) and sort_keys (merges)
+    // against std::sort; with a tie in the high halves sort_distinct_keys declines and leaves
+    // the keys as they were.
+    std::mt19937 rng(17);
+    for (int32_t n : {1, 2, 3, 4, 5, 15, 16, 17, 31, 33, 61, 63, 64, 65, 100, 300})
+        for (int32_t range : {3, 1000, 1 << 30})
+            for (int rep = 0; rep < 6; ++rep) {
+                std::uniform_int_distribution<uint32_t> high(0, uint32_t(range)), any;
+                std::vector<uint64_t> keys(static_cast<size_t>(n));
+                for (int32_t i = 0; i < n; ++i) keys[size_t(i)] = (uint64_t(rep == 5 ? any(rng) : high(rng)) << 32) | uint32_t(i);
+                std::vector<uint64_t> want = keys, merged = keys, ranked = keys, tmp(keys.size());
+                std::sort(want.begin(), want.end());
+                detail::sort_keys(merged.data(), tmp.data(), n);
+                EXPECT_EQ(merged, want) << "n=" << n;
+                bool distinct = true;
+                for (int32_t i = 1; i < n; ++i) distinct &= want[size_t(i)] >> 32 != want[size_t(i - 1)] >> 32;
+                const bool sorted = detail::sort_distinct_keys(ranked.data(), n);
+                EXPECT_EQ(sorted, distinct && n <= 64) << "n=" << n << " range=" << range;
+                EXPECT_EQ(ranked, sorted ? want : keys) << "n=" << n << " range=" << range;
+            }
+}
+
 TEST(ReferenceSteps, TournamentRootIsTheLightestPack) {
     // Random updates (loads with ties and zeros, packs filling up) against a scan of all packs.
     std::mt19937 rng(3);
