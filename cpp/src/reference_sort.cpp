@@ -77,13 +77,15 @@ void median_to_first(Item* result, Item* x, Item* y, Item* z) {
 // in the part no swap has touched yet, so both lists of stops can be taken from the items as
 // they are, without a branch per item (the scans' unpredictable ends are most of a plain
 // partition's cost). At the crossing the left scan stops at the earlier of its next stop and
-// the last swapped position. `stops` has room for 2 * (last - first) positions.
+// the last swapped position. `stops` has room for 2 * (last - first) + 2 positions (each list
+// ends with a sentinel that makes the scans cross).
 Item* partition(Item* first, Item* last, const Item* pivot, int32_t* stops) {
     const int32_t n = int32_t(last - first);
     const uint32_t p = weight(*pivot);
-    int32_t* left = stops;       // ascending
-    int32_t* right = stops + n;  // ascending too, read from its end
-    int32_t lefts = 0, rights = 0;
+    int32_t* left = stops;           // ascending, then n
+    int32_t* right = stops + n + 1;  // -1, then ascending
+    int32_t lefts = 0, rights = 1;
+    right[0] = -1;
     for (int32_t i = 0; i < n; ++i) {
         const uint32_t w = weight(first[i]);
         left[lefts] = i;
@@ -91,12 +93,13 @@ Item* partition(Item* first, Item* last, const Item* pivot, int32_t* stops) {
         lefts += w <= p;
         rights += w >= p;
     }
+    left[lefts] = n;
     int32_t swapped = n;  // the right scan's last stop (none yet: the end)
-    for (int32_t k = 0;; ++k) {
-        const int32_t l = k < lefts ? left[k] : n, r = k < rights ? right[rights - 1 - k] : -1;
-        if (l >= r) return first + std::min(l, swapped);
-        std::swap(first[l], first[r]);
-        swapped = r;
+    const int32_t* r = right + rights - 1;
+    for (const int32_t* l = left;; ++l, --r) {
+        if (*l >= *r) return first + std::min(*l, swapped);
+        std::swap(first[*l], first[*r]);
+        swapped = *r;
     }
 }
 
@@ -144,7 +147,7 @@ void quick_sort(Item* first, Item* last, int depth, int32_t* stops) {
 void reference_order_descending(const float* w, int32_t n, std::vector<uint64_t>& items,
                                 std::vector<int32_t>& stops, int32_t* order) {
     items.resize(size_t(n));
-    stops.resize(2 * size_t(n));
+    stops.resize(2 * size_t(n) + 2);
     Item* a = items.data();
     for (int32_t i = 0; i < n; ++i) a[i] = (uint64_t(float_bits(w[i])) << 32) | uint32_t(i);
     int depth = 0;
