@@ -15,6 +15,7 @@ public:
     void replicate_two(const float* weight_a, const float* weight_b, int32_t n, int32_t m, int32_t* slot_expert_a,
                        int32_t* count_a, int32_t* slot_expert_b, int32_t* count_b);
 
+private:
     // Experts' current values in a tournament (winner tree) keyed by (value bits, ~expert): the
     // root is the largest value, ties to the lowest index, the reference's first maximum.
     class Tree {
@@ -29,7 +30,7 @@ public:
         std::vector<float> next_;  // each expert's value after its next replica, computed ahead
     };
 
-private:
+    // Few extra slots: a scan over the experts per pick costs less than the tournament.
     static bool scan(int32_t n, int32_t m) { return int64_t(m - n) * n <= 1024; }
 
     std::vector<float> value_;
