@@ -266,7 +266,7 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
         replicator_.replicate(ref_w_.data(), n, K, ref_slot_.data(), ref_cnt_.data());
         for (int32_t s = 0; s < K; ++s)
             ref_slot_w_[size_t(s)] = ref_w_[size_t(ref_slot_[size_t(s)])] / float(ref_cnt_[size_t(ref_slot_[size_t(s)])]);
-        packer_.pack(ref_slot_w_.data(), K, m, ref_slot_pack_.data(), ref_slot_rank_.data(), ref_slot_.data());
+        packer_.pack(ref_slot_w_.data(), K, m, ref_slot_pack_.data(), ref_slot_rank_.data());
         std::fill(gpu_.begin(), gpu_.end(), 0.0);
         for (int32_t s = 0; s < K; ++s) {
             const int32_t i = ref_slot_[size_t(s)];

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "float_bits.hpp"
+#include "reference_sort.hpp"
 
 namespace eplb::detail {
 namespace {
@@ -145,7 +146,8 @@ void DeepSeek::visit_nodes_literally(const float* wa, const float* wb, int32_t n
             for (int32_t s = 0; s < slots; ++s) visits[s] = heavier_first(slot_w_[size_t(s)], uint32_t(slot[s]));
             continue;
         }
-        order_descending(slot_w_.data(), slots, slot, order_, keys_, stops_);
+        order_.resize(size_t(slots));
+        reference_order_descending(slot_w_.data(), slots, keys_, stops_, order_.data());
         for (int32_t i = 0; i < slots; ++i) {
             const int32_t s = order_[size_t(i)];
             visits[i] = heavier_first(slot_w_[size_t(s)], uint32_t(slot[s]));

@@ -115,63 +115,14 @@ bool sort_distinct_keys(uint64_t* keys, int32_t n) {
     return true;
 }
 
-namespace {
-
-// Whether two items of different classes weigh the same, found by hashing the weights (no sort):
-// the reference's order of such items is its own. `table` is scratch.
-bool classes_tie(const float* w, int32_t n, const int32_t* item_class, std::vector<uint64_t>& table) {
-    int32_t size = 16;
-    while (size < 2 * n) size *= 2;
-    constexpr uint64_t empty = ~uint64_t(0);
-    table.assign(size_t(size), empty);
-    const uint32_t mask = uint32_t(size - 1);
-    for (int32_t i = 0; i < n; ++i) {
-        const uint32_t bits = float_bits(w[i]);
-        const uint64_t entry = (uint64_t(bits) << 32) | uint32_t(item_class[i]);
-        for (uint32_t h = (bits * 0x9E3779B1u) >> 16 & mask;; h = (h + 1) & mask) {
-            const uint64_t t = table[h];
-            if (t == empty) {
-                table[h] = entry;
-                break;
-            }
-            if (t >> 32 == bits) {
-                if (t != entry) return true;
-                break;
-            }
-        }
-    }
-    return false;
-}
-
-}  // namespace
-
-void order_descending(const float* w, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
-                      std::vector<uint64_t>& keys, std::vector<int32_t>& stops) {
-    order.resize(size_t(n));
-    // Up to 16 items the reference's sort is an insertion sort, which is stable: the order by
-    // (weight descending, index ascending). Beyond, the reference's order of equal weights is its
-    // own, but equal weights of one class (replicas of one expert) are interchangeable, so that
-    // order serves too unless two classes tie.
-    const bool stable_order = n <= 16 || (item_class && !classes_tie(w, n, item_class, keys));
-    keys.resize(size_t(2 * n));  // classes_tie used it as a hash table
-    if (!stable_order) {
-        reference_order_descending(w, n, keys, stops, order.data());
-        return;
-    }
-    uint64_t* k = keys.data();
-    for (int32_t i = 0; i < n; ++i) k[i] = heavier_first(w[i], uint32_t(i));
-    sort_keys(k, k + n, n);
-    for (int32_t i = 0; i < n; ++i) order[size_t(i)] = int32_t(uint32_t(k[i]));
-}
-
-void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
-                          const int32_t* item_class) {
+void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;
     if (per_pack == 1) {
         for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
         return;
     }
-    order_descending(w, n, item_class, order_, keys_, stops_);
+    order_.resize(size_t(n));
+    reference_order_descending(w, n, keys_, stops_, order_.data());
     assign(w, n, m, pack, rank);
 }
 

@@ -9,10 +9,7 @@ namespace eplb::detail {
 // lower pack index), float32 accumulation. n/m == 1 puts item i in pack i.
 class BalancedPacker {
 public:
-    // item_class (optional): items of one class are interchangeable (replicas of one expert),
-    // which lets the visiting order skip the reference's sort when no two classes tie.
-    void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank,
-              const int32_t* item_class = nullptr);
+    void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 
     // The same with the items already in visiting order.
     void pack_in_order(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
@@ -33,9 +30,5 @@ void sort_keys(uint64_t* keys, uint64_t* tmp, int32_t n);
 // ones (loops that compilers vectorize, no branches on the data). Returns false, keys unchanged,
 // when n > 64 or two high halves are equal.
 bool sort_distinct_keys(uint64_t* keys, int32_t n);
-
-// Indices 0..n-1 by weight descending, ties as the reference's sort leaves them.
-void order_descending(const float* weight, int32_t n, const int32_t* item_class, std::vector<int32_t>& order,
-                      std::vector<uint64_t>& keys, std::vector<int32_t>& stops);
 
 }  // namespace eplb::detail

@@ -44,11 +44,11 @@ Placement placement_from_phy2log(xt::xtensor<int32_t, 2> phy2log, int64_t expert
                             str(limits::max_placement_cells));
     p.log2phy = xt::xtensor<int32_t, 3>::from_shape({size_t(L), size_t(experts), size_t(M)});
     int32_t* out = p.log2phy.data();
-    std::fill(out, out + L * experts * M, -1);
     std::vector<int32_t> fill(static_cast<size_t>(experts));
     for (int64_t l = 0; l < L; ++l) {
         std::fill(fill.begin(), fill.end(), 0);
         int32_t* row = out + l * experts * M;
+        std::fill(row, row + experts * M, -1);  // layer by layer: the slots land while it is in cache
         for (int64_t s = 0; s < R; ++s) {
             const int32_t e = slots[l * R + s];
             row[e * M + fill[size_t(e)]++] = int32_t(s);
