@@ -135,18 +135,18 @@ void DeepSeek::visit_nodes_literally(const float* wa, const float* wb, int32_t n
     int32_t *count_a = mlog_cnt_.data(), *count_b = count_a + n;
     if (wb) replicator_.replicate_two(wa, wb, n, slots, slot_a, count_a, slot_b, count_b);
     else replicator_.replicate(wa, n, slots, slot_a, count_a);
+    slot_w_.resize(size_t(slots));
+    order_.resize(size_t(slots));
     for (int32_t node = 0; node < (wb ? 2 : 1); ++node) {
         const float* w = node ? wb : wa;
         const int32_t* slot = node ? slot_b : slot_a;
         const int32_t* count = node ? count_b : count_a;
         uint64_t* visits = node ? visits_b : visits_a;
-        slot_w_.resize(size_t(slots));
         for (int32_t s = 0; s < slots; ++s) slot_w_[size_t(s)] = w[slot[s]] / float(count[slot[s]]);
         if (slot_order) {
             for (int32_t s = 0; s < slots; ++s) visits[s] = heavier_first(slot_w_[size_t(s)], uint32_t(slot[s]));
             continue;
         }
-        order_.resize(size_t(slots));
         reference_order_descending(slot_w_.data(), slots, keys_, stops_, order_.data());
         for (int32_t i = 0; i < slots; ++i) {
             const int32_t s = order_[size_t(i)];

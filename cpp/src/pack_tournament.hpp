@@ -21,10 +21,9 @@ public:
     static constexpr int32_t kLeaves = 1 << Levels;
     static constexpr uint64_t kFull = ~uint64_t(0);  // above every key (pack indices are small)
 
-    // Pack indices below 2^8, counts below 2^24 (limits::max_replicas is 2^20).
-    static uint64_t key(float load, int32_t pack, int32_t count = 0) {
-        return (uint64_t(float_bits(load)) << 32) | (uint32_t(pack) << 24) | uint32_t(count);
-    }
+    // An empty pack's key. Pack indices below 2^8, counts below 2^24 (limits::max_replicas is
+    // 2^20); add() raises the count in place.
+    static uint64_t key(float load, int32_t pack) { return (uint64_t(float_bits(load)) << 32) | (uint32_t(pack) << 24); }
 
     // m <= kLeaves empty packs of `per_pack` items each. Returns the root.
     uint64_t reset(int32_t m, int32_t per_pack) {
