@@ -4,18 +4,23 @@
 #include <vector>
 
 #include "eplb/evaluate.hpp"
+#include "eplb/history.hpp"
 #include "glue.hpp"
 
 namespace eplb::wasm {
 namespace {
 
-// phy2log: [layers*replicas] int32; weights: [layers*experts] doubles; previous: a phy2log of the
-// same shape or 0; o: {layers, replicas, experts, groups, nodes, gpus}.
+// phy2log: [layers*replicas] int32; weights: [windows*layers*experts] doubles (a history is
+// measured on its sum); previous: a phy2log of the same shape or 0; o: {windows, layers,
+// replicas, experts, groups, nodes, gpus}.
 val evaluate_js(uintptr_t phy2log, uintptr_t weights, uintptr_t previous, val o) {
     return guarded([&] {
         const int64_t L = count_of(o, "layers"), R = count_of(o, "replicas"), E = count_of(o, "experts");
         const auto p = matrix_in<int32_t>(phy2log, L, R);
-        const auto w = matrix_in<double>(weights, L, E);
+        std::vector<xt::xtensor<double, 2>> history;
+        for (int64_t k = 0; k < count_of(o, "windows"); ++k)
+            history.push_back(matrix_in<double>(weights + uintptr_t(k * L * E) * sizeof(double), L, E));
+        const auto w = history.size() == 1 ? std::move(history[0]) : history_sum(history);
         const Topology t{R, count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
         xt::xtensor<int32_t, 2> prev;
         if (previous) prev = matrix_in<int32_t>(previous, L, R);

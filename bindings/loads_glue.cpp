@@ -19,15 +19,22 @@ val matrix_value(const xt::xtensor<double, 2>& m) {
     return out;
 }
 
-// o: {dropDense, windowBegin, windowEnd}, already validated.
+// o: {dropDense, windowBegin, windowEnd, windowSteps}, already validated. With windowSteps, the
+// result also has `windows`: one matrix value per window.
 val read_loads_js(std::string text, val o) {
     return guarded([&] {
         ReadOptions opt;
         opt.drop_dense_layers = o["dropDense"].as<bool>();
         opt.window_begin = count_of(o, "windowBegin");
         opt.window_end = count_of(o, "windowEnd");
+        opt.steps_per_window = count_of(o, "windowSteps");
         const LoadFile f = read_loads(text, opt);
         val out = matrix_value(f.weights);
+        if (opt.steps_per_window > 0) {
+            val windows = val::array();
+            for (const auto& w : f.windows) windows.call<void>("push", matrix_value(w));
+            out.set("windows", windows);
+        }
         out.set("format", format_name(f.format));
         const std::vector<int32_t> kept(f.kept_layers.begin(), f.kept_layers.end());
         out.set("keptLayers", copy_out(kept.data(), kept.size()));

@@ -66,13 +66,14 @@ Topology topology_of(const val& o) {
     return Topology{count_of(o, "replicas"), count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
 }
 
-// weights: [layers*experts] doubles; o: the validated options (see js/api.js); previous: a
+// weights: [windows*layers*experts] doubles, the history's windows oldest first (one window: the
+// loads); o: the validated options (see js/api.js); previous: a
 // [layers*replicas] int32 phy2log or 0; out: a [layers*replicas] int32 heap buffer that receives
 // phy2log packed (pack_phy2log; the JS wrapper copies the words out). Returns the bits per
 // index, or {error, code}.
 val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
     return guarded([&] {
-        const int64_t L = count_of(o, "layers"), E = count_of(o, "experts");
+        const int64_t K = count_of(o, "windows"), L = count_of(o, "layers"), E = count_of(o, "experts");
         const Topology t = topology_of(o);
         Options opt;
         opt.algorithm = o["algorithm"].as<std::string>();
@@ -84,7 +85,7 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
             prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
             opt.previous = &prev;
         }
-        const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), L, E, t, opt);
+        const auto phy2log = rebalance_phy2log(reinterpret_cast<const double*>(weights), K, L, E, t, opt);
         return val(pack_phy2log(phy2log.data(), phy2log.size(), E, reinterpret_cast<int32_t*>(out)));
     });
 }

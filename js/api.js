@@ -5,7 +5,6 @@ import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import * as v from './validate.js';
 
-const f64 = (w) => ({ kind: 'f64', source: w.data, length: w.layers * w.experts });
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
 
 function nonNegativeInteger(value, name, fallback) {
@@ -41,11 +40,13 @@ function previousPhy2log(prev, layers, replicas, name) {
 export function createApi(Module) {
   const call = (specs, fn) => unwrap(withBuffers(Module, specs, fn));
 
-  function rebalance(weights, options) {
+  function rebalance(loads, options) {
     const o = v.options(options, 'options');
-    const w = v.weights(weights);
+    const ws = v.history(loads);
+    const w = ws[0];
     const replicas = v.count(o.replicas, 'replicas');
     const topo = {
+      windows: ws.length,
       layers: w.layers,
       experts: w.experts,
       replicas,
@@ -61,21 +62,22 @@ export function createApi(Module) {
     const n = w.layers * replicas;
     // The glue writes phy2log packed into `out`; the words are copied into a plain JS array.
     const out = { kind: 'i32', length: n };
-    const packed = call([f64(w), prev && i32(prev), out], ([pw, pp, po]) =>
+    const packed = call([v.historyBuffer(ws), prev && i32(prev), out], ([pw, pp, po]) =>
       packedPhy2log(Module.HEAP32, po >> 2, n, unwrap(Module.rebalance(pw, topo, pp, po))));
     const { layers, experts, groups, nodes, gpus, algorithm } = topo;
     return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm }, packed);
   }
 
-  function evaluate(placement, weights, options) {
+  function evaluate(placement, loads, options) {
     const o = v.options(options, 'options');
-    const w = v.weights(weights);
+    const ws = v.history(loads);
+    const w = ws[0];
     const ph = v.phy2log(placement, 'placement');
     if (ph.layers !== w.layers) v.fail(`the placement has ${ph.layers} layers, the loads have ${w.layers}`);
     checkPlacement(placement, ph, w.experts);
-    const shape = { layers: w.layers, replicas: ph.replicas, experts: w.experts, ...topologyOf(placement, o) };
+    const shape = { windows: ws.length, layers: w.layers, replicas: ph.replicas, experts: w.experts, ...topologyOf(placement, o) };
     const prev = previousPhy2log(o.previous, ph.layers, ph.replicas, 'options.previous');
-    return call([i32(ph), f64(w), prev && i32(prev)], ([pp, pw, pv]) => Module.evaluate(pp, pw, pv, shape));
+    return call([i32(ph), v.historyBuffer(ws), prev && i32(prev)], ([pp, pw, pv]) => Module.evaluate(pp, pw, pv, shape));
   }
 
   function readLoads(text, options) {
@@ -90,7 +92,8 @@ export function createApi(Module) {
       windowEnd = nonNegativeInteger(win.end, 'window end', -1);
     }
     if (o.dropDense !== undefined && typeof o.dropDense !== 'boolean') v.fail('dropDense must be a boolean');
-    return unwrap(Module.readLoads(text, { dropDense: o.dropDense === true, windowBegin, windowEnd }));
+    const windowSteps = o.windowSteps === undefined || o.windowSteps === null ? 0 : v.count(o.windowSteps, 'windowSteps');
+    return unwrap(Module.readLoads(text, { dropDense: o.dropDense === true, windowBegin, windowEnd, windowSteps }));
   }
 
   function predictLoads(steps, options) {

@@ -128,6 +128,8 @@ export interface ReadLoadsOptions {
   dropDense?: boolean;
   /** load_history only: sum steps [begin, end) instead of all. */
   window?: { begin?: number; end?: number } | [number, number?];
+  /** load_history only: also cut the steps into windows of this many steps (LoadFile.windows). */
+  windowSteps?: number;
 }
 
 export type LoadFormat = 'matrix' | 'weight' | 'logical_count' | 'load_history';
@@ -142,6 +144,8 @@ export interface LoadFile extends LoadMatrix {
   keptLayers: Int32Array;
   fileLayers: number;
   historySteps: number;
+  /** With ReadLoadsOptions.windowSteps: the windows, oldest first (the file's matrix is their sum). */
+  windows?: LoadMatrix[];
   /** Topology keys found in the file (num_replicas, ...), when present. */
   replicas?: number;
   groups?: number;
@@ -165,9 +169,17 @@ export interface PlacementFromJSONOptions {
   experts?: number;
 }
 
+/**
+ * The loads a placement is made from: one matrix, or a history of windows, oldest first, all of
+ * one shape. With a history, the balanced algorithms place for every window at once (the next
+ * window's loads are unknown; the past windows show how they swing); deepseek places their sum.
+ */
+export type LoadHistory = Weights | Weights[];
+
 export interface Eplb {
-  rebalance(weights: Weights, options: RebalanceOptions): Placement;
-  evaluate(placement: PlacementLike, weights: Weights, options?: EvaluateOptions): Evaluation;
+  rebalance(loads: LoadHistory, options: RebalanceOptions): Placement;
+  /** Measures on the loads (on their sum for a history). */
+  evaluate(placement: PlacementLike, loads: LoadHistory, options?: EvaluateOptions): Evaluation;
   readLoads(text: string | Uint8Array, options?: ReadLoadsOptions): LoadFile;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;

@@ -82,6 +82,28 @@ export function weights(w, name = 'weights') {
 }
 
 /**
+ * A load matrix, or a history of them (an array of matrices, oldest first, all of one shape).
+ * Returns the checked windows (one for a matrix) as weights() returns each.
+ */
+export function history(h, name = 'weights') {
+  const many = Array.isArray(h) && h.length > 0 && (!Array.isArray(h[0]) || Array.isArray(h[0][0]));
+  if (!many) return [weights(h, name)];
+  const ws = h.map((w, i) => weights(w, `${name}[${i}]`));
+  const { layers, experts } = ws[0];
+  ws.forEach((w, i) => {
+    if (w.layers !== layers || w.experts !== experts)
+      fail(`${name}[${i}] is ${w.layers} x ${w.experts}, ${name}[0] is ${layers} x ${experts}: the windows of a history must have one shape`);
+  });
+  checkCells(ws.length * layers, experts, `the load history ${name}`);
+  return ws;
+}
+
+/** The heap spec of a history's windows, end to end ([windows][layers][experts]). */
+export function historyBuffer(ws) {
+  return { kind: 'f64', source: ws.flatMap((w) => (w.nested ? w.data : [w.data])), length: ws.length * ws[0].layers * ws[0].experts };
+}
+
+/**
  * A phy2log given as Int32Array (with layers and replicas) or number[][]; returns { data, layers,
  * replicas, nested } like weights().
  */

@@ -17,6 +17,10 @@ struct LayerInput {
     Policy policy;             // never Policy::automatic: resolved by rebalance()
     const Options& options;
     const int32_t* previous;   // the layer's phy2log in service [replicas], or null
+    // The layer's loads in each window of the history, oldest first ([experts] each); `weight` is
+    // their sum. One window: windows[0] == weight.
+    const double* const* windows;
+    int64_t window_count;
 };
 
 struct LayerOutput {

@@ -292,7 +292,7 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     // one), unless a cheap look at it shows that it cannot do better.
     if (reference_no_better(in, by_group, mine)) return;
     LayerInput ref_in{in.weight, in.experts, in.topology, by_group ? Policy::hierarchical : Policy::global,
-                      in.options, in.previous};
+                      in.options, in.previous, in.windows, in.window_count};
     ref_.resize(size_t(R));
     reference_.place(ref_in, {ref_.data()});
     const double theirs = max_gpu_load(in.weight, E, ref_.data(), R, G);

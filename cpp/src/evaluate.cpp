@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "eplb/error.hpp"
+#include "eplb/history.hpp"
 #include "eplb/rebalance.hpp"
 
 namespace eplb {
@@ -104,6 +105,11 @@ Evaluation evaluate(const xt::xtensor<int32_t, 2>& phy2log, const xt::xtensor<do
 Evaluation evaluate(const Placement& placement, const xt::xtensor<double, 2>& weights, const Placement* previous) {
     check_placement(placement);
     return evaluate(placement.phy2log, weights, placement.topology, previous ? &previous->phy2log : nullptr);
+}
+
+Evaluation evaluate(const Placement& placement, const std::vector<xt::xtensor<double, 2>>& history,
+                    const Placement* previous) {
+    return evaluate(placement, history_sum(history), previous);
 }
 
 }  // namespace eplb

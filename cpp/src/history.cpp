@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "eplb/error.hpp"
+#include "eplb/rebalance.hpp"
 
 namespace eplb {
 namespace {
@@ -23,15 +24,23 @@ void check_shapes(const std::vector<xt::xtensor<double, 2>>& steps, const std::s
 
 std::vector<std::string> predictors() { return {"sum", "ema", "robust"}; }
 
+xt::xtensor<double, 2> history_sum(const std::vector<xt::xtensor<double, 2>>& windows) {
+    validate_history(windows);
+    xt::xtensor<double, 2> out = windows.front();
+    for (size_t i = 1; i < windows.size(); ++i) out += windows[i];
+    try {
+        validate_weights(out);
+    } catch (const LimitExceeded& e) {
+        throw LimitExceeded(std::string("the sum of the load history: ") + e.what());
+    }
+    return out;
+}
+
 xt::xtensor<double, 2> predict_loads(const std::vector<xt::xtensor<double, 2>>& steps, const Predictor& p) {
     check_shapes(steps, "load history");
     const size_t n = steps.size();
     const size_t L = steps.front().shape(0), E = steps.front().shape(1);
-    if (p.name == "sum") {
-        xt::xtensor<double, 2> out = steps.front();
-        for (size_t i = 1; i < n; ++i) out += steps[i];
-        return out;
-    }
+    if (p.name == "sum") return history_sum(steps);
     if (p.name == "ema") {
         if (!(p.alpha > 0 && p.alpha <= 1)) throw InvalidInput("ema: alpha (" + std::to_string(p.alpha) + ") must be in (0, 1]");
         xt::xtensor<double, 2> e = steps.front();

@@ -1,5 +1,6 @@
 #include "eplb/loads.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "eplb/error.hpp"
@@ -126,6 +127,17 @@ LoadFile read_loads(const std::string& text, const ReadOptions& options) {
             f.weights = steps[size_t(options.window_begin)];
             for (int64_t i = options.window_begin + 1; i < end; ++i) f.weights += steps[size_t(i)];
             f.history_steps = n;
+            if (options.steps_per_window > 0) {
+                for (int64_t i = options.window_begin; i < end; i += options.steps_per_window) {
+                    xt::xtensor<double, 2> w = steps[size_t(i)];
+                    for (int64_t j = i + 1; j < std::min(end, i + options.steps_per_window); ++j) w += steps[size_t(j)];
+                    f.windows.push_back(std::move(w));
+                }
+                if (int64_t(f.windows.size()) > limits::max_windows)
+                    throw LimitExceeded("load_history cut into windows of " + str(options.steps_per_window) + " steps gives " +
+                                        str(int64_t(f.windows.size())) + " windows, beyond the limit of " +
+                                        str(limits::max_windows));
+            }
         } else {
             std::string keys;
             for (auto it = doc.begin(); it != doc.end() && keys.size() < 60; ++it)
@@ -139,6 +151,12 @@ LoadFile read_loads(const std::string& text, const ReadOptions& options) {
         throw InvalidInput("unrecognised load file: expected a JSON array or object, got " +
                            std::string(doc.type_name()));
     }
+    if (f.format != LoadFormat::load_history &&
+        (options.window_begin != 0 || options.window_end != -1 || options.steps_per_window != 0))
+        throw InvalidInput("a window of steps applies to a load_history file; this is a '" + format_name(f.format) +
+                           "' file");
+    if (options.steps_per_window < 0)
+        throw InvalidInput("steps per window (" + str(options.steps_per_window) + ") must be at least 1");
     f.file_layers = int64_t(f.weights.shape(0));
     const int64_t E = int64_t(f.weights.shape(1));
     for (int64_t l = 0; l < f.file_layers; ++l) {
@@ -148,10 +166,14 @@ LoadFile read_loads(const std::string& text, const ReadOptions& options) {
     }
     if (f.kept_layers.empty()) throw InvalidInput("every layer of the load file is all zero (dense)");
     if (int64_t(f.kept_layers.size()) != f.file_layers) {
-        auto kept = xt::xtensor<double, 2>::from_shape({f.kept_layers.size(), size_t(E)});
-        for (size_t i = 0; i < f.kept_layers.size(); ++i)
-            for (int64_t e = 0; e < E; ++e) kept(i, size_t(e)) = f.weights(size_t(f.kept_layers[i]), size_t(e));
-        f.weights = std::move(kept);
+        auto keep = [&](const xt::xtensor<double, 2>& m) {
+            auto out = xt::xtensor<double, 2>::from_shape({f.kept_layers.size(), size_t(E)});
+            for (size_t i = 0; i < f.kept_layers.size(); ++i)
+                for (int64_t e = 0; e < E; ++e) out(i, size_t(e)) = m(size_t(f.kept_layers[i]), size_t(e));
+            return out;
+        };
+        f.weights = keep(f.weights);
+        for (auto& w : f.windows) w = keep(w);
     }
     return f;
 }

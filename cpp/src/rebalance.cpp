@@ -72,14 +72,25 @@ std::string policy_name(Policy p) {
     return "auto";
 }
 
-xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
-                                          const Options& options) {
-    return rebalance_phy2log(weights.data(), int64_t(weights.shape(0)), int64_t(weights.shape(1)), topology, options);
+namespace {
+
+// The windows' sum, in the order a serving engine's window sum (or numpy's sum) adds them:
+// oldest first. Checked like one matrix, since a sum of loads within the limit may exceed it.
+std::vector<double> history_sum(const std::vector<const double*>& windows, int64_t L, int64_t E) {
+    std::vector<double> sum(windows[0], windows[0] + L * E);
+    for (size_t k = 1; k < windows.size(); ++k)
+        for (int64_t i = 0; i < L * E; ++i) sum[size_t(i)] += windows[k][i];
+    try {
+        validate_weights(sum.data(), L, E);
+    } catch (const LimitExceeded& e) {
+        throw LimitExceeded(std::string("the sum of the load history: ") + e.what());
+    }
+    return sum;
 }
 
-xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t L, int64_t E, const Topology& topology,
-                                          const Options& options) {
-    validate_weights(weights, L, E);
+// windows[k]: window k of the history, [L][E] row-major, each already validated.
+xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, int64_t L, int64_t E,
+                                     const Topology& topology, const Options& options) {
     const int64_t R = topology.replicas;
     validate_topology(topology, E);
     if (L * R > limits::max_placement_cells)
@@ -102,17 +113,75 @@ xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t L, int6
     // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little balance.
     if (options.previous) algorithm = std::make_unique<detail::Incremental>(std::move(algorithm));
 
+    const std::vector<double> sum = windows.size() > 1 ? history_sum(windows, L, E) : std::vector<double>();
+    const double* weights = windows.size() > 1 ? sum.data() : windows[0];
+    std::vector<const double*> rows(windows.size());
     xt::xtensor<int32_t, 2> phy2log = xt::xtensor<int32_t, 2>::from_shape({size_t(L), size_t(R)});
     for (int64_t l = 0; l < L; ++l) {
+        for (size_t k = 0; k < windows.size(); ++k) rows[k] = windows[k] + l * E;
         detail::LayerInput in{weights + l * E, E, topology, policy, options,
-                              options.previous ? options.previous->phy2log.data() + l * R : nullptr};
+                              options.previous ? options.previous->phy2log.data() + l * R : nullptr,
+                              rows.data(), int64_t(rows.size())};
         algorithm->place(in, {phy2log.data() + l * R});
     }
     return phy2log;
 }
 
+}  // namespace
+
+xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
+                                          const Options& options) {
+    return rebalance_phy2log(weights.data(), int64_t(weights.shape(0)), int64_t(weights.shape(1)), topology, options);
+}
+
+xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t L, int64_t E, const Topology& topology,
+                                          const Options& options) {
+    validate_weights(weights, L, E);
+    return place_layers({weights}, L, E, topology, options);
+}
+
+xt::xtensor<int32_t, 2> rebalance_phy2log(const LoadHistory& history, const Topology& topology, const Options& options) {
+    validate_history(history);
+    std::vector<const double*> windows;
+    for (const auto& w : history) windows.push_back(w.data());
+    return place_layers(windows, int64_t(history[0].shape(0)), int64_t(history[0].shape(1)), topology, options);
+}
+
+xt::xtensor<int32_t, 2> rebalance_phy2log(const double* history, int64_t K, int64_t L, int64_t E, const Topology& topology,
+                                          const Options& options) {
+    if (K < 1) throw InvalidInput("the load history has no windows");
+    if (K > limits::max_windows)
+        throw LimitExceeded("the load history has " + std::to_string(K) + " windows, beyond the limit of " +
+                            std::to_string(limits::max_windows));
+    validate_weights(history, L, E);  // window 0: its sizes before any product of them
+    if (K * L * E > limits::max_history_cells)
+        throw LimitExceeded("the load history has " + std::to_string(K * L * E) +
+                            " loads (windows x layers x experts), beyond the limit of " +
+                            std::to_string(limits::max_history_cells));
+    std::vector<const double*> windows;
+    for (int64_t k = 0; k < K; ++k) {
+        windows.push_back(history + k * L * E);
+        if (k == 0) continue;
+        try {
+            validate_weights(windows.back(), L, E);
+        } catch (const LimitExceeded& e) {
+            throw LimitExceeded("window " + std::to_string(k) + " of the load history: " + e.what());
+        } catch (const InvalidInput& e) {
+            throw InvalidInput("window " + std::to_string(k) + " of the load history: " + e.what());
+        }
+    }
+    return place_layers(windows, L, E, topology, options);
+}
+
 Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology, const Options& options) {
     Placement p = placement_from_phy2log(rebalance_phy2log(weights, topology, options), int64_t(weights.shape(1)), topology);
+    p.algorithm = options.algorithm;
+    return p;
+}
+
+Placement rebalance(const LoadHistory& history, const Topology& topology, const Options& options) {
+    auto phy2log = rebalance_phy2log(history, topology, options);  // checks the history before history[0] is read
+    Placement p = placement_from_phy2log(std::move(phy2log), int64_t(history[0].shape(1)), topology);
     p.algorithm = options.algorithm;
     return p;
 }

@@ -75,4 +75,32 @@ void validate_weights(const double* p, int64_t L, int64_t E) {
         }
 }
 
+void validate_history(const LoadHistory& history) {
+    if (history.empty()) throw InvalidInput("the load history has no windows");
+    require_at_most("number of windows", int64_t(history.size()), limits::max_windows);
+    const auto& first = history.front();
+    for (size_t k = 0; k < history.size(); ++k) {
+        const auto& w = history[k];
+        if (w.shape() != first.shape())
+            throw InvalidInput("window " + str(int64_t(k)) + " of the load history is " + str(int64_t(w.shape(0))) + " x " +
+                               str(int64_t(w.shape(1))) + ", window 0 is " + str(int64_t(first.shape(0))) + " x " +
+                               str(int64_t(first.shape(1))));
+    }
+    const int64_t cells = int64_t(history.size()) * int64_t(first.size());
+    if (cells > limits::max_history_cells)
+        throw LimitExceeded("the load history has " + str(cells) + " loads (windows x layers x experts), beyond the limit of " +
+                            str(limits::max_history_cells));
+    for (size_t k = 0; k < history.size(); ++k) {
+        try {
+            validate_weights(history[k]);
+        } catch (const LimitExceeded& e) {
+            if (history.size() == 1) throw;
+            throw LimitExceeded("window " + str(int64_t(k)) + " of the load history: " + e.what());
+        } catch (const InvalidInput& e) {
+            if (history.size() == 1) throw;
+            throw InvalidInput("window " + str(int64_t(k)) + " of the load history: " + e.what());
+        }
+    }
+}
+
 }  // namespace eplb

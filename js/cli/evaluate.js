@@ -1,12 +1,14 @@
-// eplb evaluate: the SPEC section 4 measures of a placement file on a load file.
+// eplb evaluate: the SPEC section 4 measures of a placement file on a load file (or on the sum of
+// several, a history).
 import { about, parseArgs, UsageError } from './args.js';
 import { EVALUATE } from './help.js';
+import { loadsArgument, readInputs } from './inputs.js';
 import { readText, writeOutput } from './io.js';
 import { statsJSON } from './stats.js';
 
 const FLAGS = {
   placement: 'string', gpus: 'int', nodes: 'int', groups: 'int', previous: 'string', 'drop-dense': 'bool',
-  output: 'string',
+  output: 'string', window: 'int',
 };
 
 // A placement of every layer of the file, reduced to the layers the reader kept.
@@ -22,9 +24,13 @@ export function evaluateCommand(eplb, argv) {
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (flags.help) return writeOutput(null, EVALUATE);
   if (!flags.placement) throw new UsageError('evaluate needs --placement P.json (see eplb evaluate --help)');
-  if (positionals.length !== 1) throw new UsageError('evaluate takes one load file (see eplb evaluate --help)');
+  if (positionals.length === 0) throw new UsageError('evaluate needs a load file (see eplb evaluate --help)');
+  if ([flags.placement, flags.previous].includes('-') && positionals.includes('-'))
+    throw new UsageError('standard input (-) can be read only once');
+  if (flags.window !== undefined && flags.window < 1) throw new UsageError(`--window must be at least 1, got ${flags.window}`);
 
-  const w = eplb.readLoads(readText(positionals[0], 'load file'), { dropDense: !!flags['drop-dense'] });
+  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window });
+  const w = { ...inputs.first, ...inputs.topology };
   const topo = { gpus: flags.gpus, nodes: flags.nodes, groups: flags.groups };
   const read = (file, what) => {
     const text = readText(file, what);
@@ -37,7 +43,7 @@ export function evaluateCommand(eplb, argv) {
   };
   const p = read(flags.placement, 'placement');
   const previous = flags.previous ? read(flags.previous, 'previous placement') : undefined;
-  const ev = eplb.evaluate(p, w, { ...topo, previous });
+  const ev = eplb.evaluate(p, loadsArgument(inputs), { ...topo, previous });
   const gpus = topo.gpus ?? p.gpus;
   const out = {
     ...statsJSON(ev, gpus),

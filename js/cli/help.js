@@ -2,30 +2,38 @@
 export const MAIN = `eplb: expert-parallelism load balancing for Mixture-of-Experts serving
 
 Usage:
-  eplb rebalance INPUT.json --replicas R --groups G --nodes N --gpus P [options]
-  eplb evaluate --placement P.json LOADS.json [--gpus P --nodes N --groups G] [options]
+  eplb rebalance LOADS.json... --replicas R --groups G --nodes N --gpus P [options]
+  eplb evaluate --placement P.json LOADS.json... [--gpus P --nodes N --groups G] [options]
   eplb algorithms [--json]
   eplb --help | --version
   eplb COMMAND --help
 
 Commands:
-  rebalance   place the experts of every layer of a load file on GPUs; prints the placement
+  rebalance   place the experts of every layer on GPUs, for the loads of one file or for a
+              history of several; prints the placement
   evaluate    score a placement (ours, or one from vLLM/SGLang) against a load file
   algorithms  list the algorithms --algorithm accepts
 
 Load files (JSON) may be a [layers][experts] matrix, {"weight": [[...]]}, an SGLang
 expert-distribution dump {"logical_count": [[...]]}, or a vLLM-style
-{"load_history": [{"logical_expert_load": [[...]]}, ...]} (steps summed).
+{"load_history": [{"logical_expert_load": [[...]]}, ...]} (steps summed, or cut into windows
+of K steps with --window K). Several files of one shape, oldest first, are a load history.
 
 Exit codes: 0 success, 2 a mistake in the input or the flags (one line on stderr), 1 internal error.
 `;
 
-export const REBALANCE = `Usage: eplb rebalance INPUT.json --replicas R --groups G --nodes N --gpus P [options]
+export const REBALANCE = `Usage: eplb rebalance LOADS.json... --replicas R --groups G --nodes N --gpus P [options]
 
-Places every layer of INPUT.json (dense all-zero layers included) and prints the placement as
+Places every layer of the loads (dense all-zero layers included) and prints the placement as
 JSON: phy2log [L][R], log2phy [L][E][M], logcnt [L][E] as nested arrays, and num_replicas,
-num_groups, num_nodes, num_gpus, algorithm. Topology keys in the input file (num_replicas, ...)
-are used where a flag is absent. INPUT.json may be - (standard input).
+num_groups, num_nodes, num_gpus, algorithm. Topology keys in the load files (num_replicas, ...)
+are used where a flag is absent. One file may be - (standard input).
+
+A placement serves the loads that come after it. Several load files of one shape, oldest
+first (or a load_history file cut by --window), are a history of windows: the default
+algorithm then places for every window at once, so that the placement holds up when the loads
+swing as they did between the windows; deepseek places the windows' sum, as DeepSeek's
+reference does with a window sum.
 
 Topology:
   --replicas R         physical expert slots per layer (R >= experts, R % gpus == 0)
@@ -42,17 +50,20 @@ Algorithm:
 Input:
   --drop-dense         leave out the layers whose loads are all zero (their indices are listed
                        under "kept_layers")
+  --window K           cut each load_history file into windows of K steps (a history)
 Output:
-  --stats              add a "stats" key with the measures of 'eplb evaluate' on INPUT.json
+  --stats              add a "stats" key with the measures of 'eplb evaluate' on the loads (on
+                       their sum for a history), the input format and the number of windows
   --format F           json (default) or sglang: {"physical_to_logical_map": [[...]]}, the file
                        SGLang's --init-expert-location reads (every layer of the input)
   --output FILE        write to FILE (whole, or not at all) instead of stdout
   --help               this text
 `;
 
-export const EVALUATE = `Usage: eplb evaluate --placement P.json LOADS.json [options]
+export const EVALUATE = `Usage: eplb evaluate --placement P.json LOADS.json... [options]
 
-Scores a placement against the loads of LOADS.json and prints the measures as JSON:
+Scores a placement against the loads of LOADS.json (several files of one shape: their sum) and
+prints the measures as JSON:
 balancedness_gpu, balancedness_replica (overall and per layer), upper_bound, gap_to_bound,
 home_node_fraction, max_gpu_load, moved_slots (with --previous), layer_* arrays and gpu_loads
 [L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it.
@@ -67,6 +78,7 @@ LOADS.json may be - (standard input).
   --previous PREV.json a previous placement: adds moved_slots (slots whose expert changed)
   --drop-dense         leave out the all-zero layers of LOADS.json (a placement of every layer
                        of the file is then reduced to the kept layers)
+  --window K           accepted for symmetry with rebalance (a history is measured on its sum)
   --output FILE        write to FILE (whole, or not at all) instead of stdout
   --help               this text
 `;

@@ -1,29 +1,36 @@
-// eplb rebalance: a load file in, a placement (SPEC section 2 JSON or SGLang's init file) out.
+// eplb rebalance: load files in (one, or a history of several), a placement (SPEC section 2 JSON
+// or SGLang's init file) out.
 import { nest, placementToJSON } from '../placement-json.js';
 import { about, parseArgs, UsageError } from './args.js';
 import { REBALANCE } from './help.js';
+import { loadsArgument, readInputs } from './inputs.js';
 import { readText, writeOutput } from './io.js';
 import { statsJSON } from './stats.js';
 
 const FLAGS = {
   replicas: 'int', groups: 'int', nodes: 'int', gpus: 'int', algorithm: 'string', policy: 'string',
   previous: 'string', 'max-moves': 'int', tolerance: 'number', 'drop-dense': 'bool', stats: 'bool',
-  format: 'string', output: 'string',
+  format: 'string', output: 'string', window: 'int',
 };
 
 export function rebalanceCommand(eplb, argv) {
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (flags.help) return writeOutput(null, REBALANCE);
-  if (positionals.length !== 1) throw new UsageError('rebalance takes one input file (see eplb rebalance --help)');
+  if (positionals.length === 0) throw new UsageError('rebalance needs an input file of loads (see eplb rebalance --help)');
+  if (flags.window !== undefined && flags.window < 1) throw new UsageError(`--window must be at least 1, got ${flags.window}`);
   const format = flags.format ?? 'json';
   if (format !== 'json' && format !== 'sglang') throw new UsageError(`--format must be json or sglang, got '${format}'`);
   if (format === 'sglang' && flags['drop-dense'])
     throw new UsageError('--format sglang writes every layer of the input; leave out --drop-dense');
 
-  const w = eplb.readLoads(readText(positionals[0], 'input file'), { dropDense: !!flags['drop-dense'] });
+  if (flags.previous === '-' && positionals.includes('-'))
+    throw new UsageError('standard input (-) can be read only once: give the load file or --previous as a file');
+  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window });
+  const w = inputs.first;
+  const loads = loadsArgument(inputs);
   const topo = {};
   for (const key of ['replicas', 'groups', 'nodes', 'gpus']) {
-    topo[key] = flags[key] ?? w[key];
+    topo[key] = flags[key] ?? inputs.topology[key];
     if (topo[key] === undefined && (key === 'replicas' || key === 'gpus'))
       throw new UsageError(`--${key} is required (the input file does not record it)`);
   }
@@ -31,13 +38,17 @@ export function rebalanceCommand(eplb, argv) {
     ? about(`previous placement ${flags.previous}`, () => eplb.placementFromJSON(readText(flags.previous, 'previous placement'),
       { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: w.experts }))
     : undefined;
-  const p = eplb.rebalance(w, {
+  const p = eplb.rebalance(loads, {
     ...topo, algorithm: flags.algorithm, policy: flags.policy, previous,
     maxMoves: flags['max-moves'], tolerance: flags.tolerance,
   });
 
   const out = format === 'sglang' ? { physical_to_logical_map: nest(p.phy2log, p.replicas) } : placementToJSON(p);
-  if (flags['drop-dense']) out.kept_layers = Array.from(w.keptLayers);
-  if (flags.stats) out.stats = statsJSON(eplb.evaluate(p, w, { previous }), p.gpus);
+  if (flags['drop-dense']) out.kept_layers = Array.from(inputs.keptLayers);
+  if (flags.stats) {
+    out.stats = statsJSON(eplb.evaluate(p, loads, { previous }), p.gpus);
+    out.stats.input_format = w.format;
+    out.stats.windows = inputs.windows.length;
+  }
   writeOutput(flags.output, JSON.stringify(out) + '\n');
 }

@@ -21,6 +21,10 @@ async function main(): Promise<void> {
   const predicted = eplb.predictLoads([[[1, 2]], { data: new Float64Array(2), layers: 1, experts: 2 }], { predictor: 'sum' });
   const names: string[] = [...eplb.algorithms(), ...eplb.predictors()];
   const heap: number = eplb.heapStats().inUse;
+  const windows = eplb.readLoads('{"load_history": [[[1, 2]]]}', { windowSteps: 1 }).windows ?? [];
+  const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });
+  const onSum: Evaluation = eplb.evaluate(fromHistory, windows);
+  console.log(onSum.balancednessGpu);
   console.log(slots, m, ev, perLayer, moved, foreign, format, back, predicted.data, names, heap);
 
   // @ts-expect-error replicas is required

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <xtensor/xtensor.hpp>
 
 #include "eplb/placement.hpp"
@@ -31,6 +32,9 @@ struct Evaluation {
 Evaluation evaluate(const xt::xtensor<int32_t, 2>& phy2log, const xt::xtensor<double, 2>& weights,
                     const Topology& topology, const xt::xtensor<int32_t, 2>* previous = nullptr);
 Evaluation evaluate(const Placement& placement, const xt::xtensor<double, 2>& weights,
+                    const Placement* previous = nullptr);
+// Measured on the sum of a load history's windows (history_sum).
+Evaluation evaluate(const Placement& placement, const std::vector<xt::xtensor<double, 2>>& history,
                     const Placement* previous = nullptr);
 
 // Per layer, the smallest possible largest replica load with `replicas` slots (T* of SPEC 4).

@@ -27,6 +27,10 @@ xt::xtensor<double, 2> predict_loads(const std::vector<xt::xtensor<double, 2>>& 
 
 std::vector<std::string> predictors();
 
+// The windows' sum (oldest first, as a serving engine's window sum adds them): what `deepseek`
+// places, and what evaluate() measures, for a history. Throws InvalidInput as validate_history.
+xt::xtensor<double, 2> history_sum(const std::vector<xt::xtensor<double, 2>>& windows);
+
 // A sequence of windows: consecutive runs of `steps_per_window` steps, each summed; a shorter
 // tail run becomes a last, shorter window. Throws InvalidInput for no steps, steps_per_window < 1
 // or steps of different shapes.

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <xtensor/xtensor.hpp>
 
 #include "eplb/topology.hpp"
@@ -16,6 +17,9 @@ struct ReadOptions {
     // load_history only: sum steps [window_begin, window_end); -1 means the end.
     int64_t window_begin = 0;
     int64_t window_end = -1;
+    // load_history only: also cut those steps into windows of this many steps (0: no windows);
+    // a shorter run at the end becomes a last, shorter window.
+    int64_t steps_per_window = 0;
 };
 
 struct LoadFile {
@@ -24,6 +28,9 @@ struct LoadFile {
     std::vector<int64_t> kept_layers;  // indices in the file of the layers in `weights`
     int64_t file_layers = 0;
     int64_t history_steps = 0;  // load_history only
+    // With ReadOptions::steps_per_window: the windows, oldest first, with the kept layers of
+    // `weights`, which is their sum.
+    std::vector<xt::xtensor<double, 2>> windows;
     // Topology keys found in the file (num_replicas, num_groups, num_nodes, num_gpus).
     std::optional<int64_t> replicas, groups, nodes, gpus;
 };

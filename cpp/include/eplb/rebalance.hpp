@@ -31,12 +31,25 @@ struct Options {
 Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology,
                     const Options& options = {});
 
+// A load history: windows of measured loads, oldest first, each [layers][experts], all of one
+// shape. A placement serves the loads that come after it, so with two or more windows the
+// balanced algorithms place for all of them at once (each window a scenario of what may come);
+// `deepseek` places their sum, as the reference does with a window sum. One window is the same
+// as the matrix alone.
+using LoadHistory = std::vector<xt::xtensor<double, 2>>;
+Placement rebalance(const LoadHistory& history, const Topology& topology, const Options& options = {});
+
 // The same placement's phy2log alone ([layers][replicas]), for callers that derive log2phy and
 // logcnt themselves (the WebAssembly binding: JS derives them when they are first read).
 xt::xtensor<int32_t, 2> rebalance_phy2log(const xt::xtensor<double, 2>& weights, const Topology& topology,
                                           const Options& options = {});
+xt::xtensor<int32_t, 2> rebalance_phy2log(const LoadHistory& history, const Topology& topology,
+                                          const Options& options = {});
 // ... read from a row-major [layers][experts] array in place (the binding's view of the JS heap).
 xt::xtensor<int32_t, 2> rebalance_phy2log(const double* weights, int64_t layers, int64_t experts,
+                                          const Topology& topology, const Options& options = {});
+// ... or from `windows` such arrays end to end ([windows][layers][experts]), oldest first.
+xt::xtensor<int32_t, 2> rebalance_phy2log(const double* history, int64_t windows, int64_t layers, int64_t experts,
                                           const Topology& topology, const Options& options = {});
 
 // Names accepted by Options::algorithm.
@@ -47,5 +60,7 @@ std::string policy_name(Policy p);
 // Throws InvalidInput for an empty matrix, NaN, infinite or negative loads, or sizes past the limits.
 void validate_weights(const xt::xtensor<double, 2>& weights);
 void validate_weights(const double* weights, int64_t layers, int64_t experts);
+// The same for every window of a history, and for windows of different shapes or too many cells.
+void validate_history(const LoadHistory& history);
 
 }  // namespace eplb
