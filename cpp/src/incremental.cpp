@@ -745,12 +745,16 @@ bool Incremental::best_pairing(double mu, std::vector<int32_t>& target) {
     std::vector<int64_t> wgt(size_t(N_) * size_t(N_));
     double best = std::numeric_limits<double>::max();
     auto score = [&]() {
+        // The soft maximum alone bounds the score from below: most partitions stop here.
+        if (!(*std::max_element(bl.begin(), bl.end()) / nmean < best - 1e-12)) return;  // soft max >= max
+        const double spread = soft_max(bl, kNodeSoftness * nmean) / nmean;
+        if (!(spread < best - 1e-12)) return;
         std::fill(wgt.begin(), wgt.end(), 0);
         for (int32_t g = 0; g < groups_; ++g) ++wgt[size_t(block[size_t(g)]) * size_t(N_) + size_t(group_node_[size_t(g)])];
         max_weight_assignment(wgt, N_, assign);
         int32_t stay = 0;
         for (int32_t b = 0; b < N_; ++b) stay += int32_t(wgt[size_t(b) * size_t(N_) + size_t(assign[size_t(b)])]);
-        const double sc = soft_max(bl, kNodeSoftness * nmean) / nmean + mu * double(groups_ - stay);
+        const double sc = spread + mu * double(groups_ - stay);
         if (sc < best - 1e-12) {  // ties: the first partition in enumeration order
             best = sc;
             target.assign(size_t(groups_), 0);
