@@ -1,5 +1,6 @@
 // `npm run demo:node`: balances the bundled DeepSeek-V3 loads with every algorithm of the
-// package, prints the comparison table and writes the per-layer balancedness plot as SVG.
+// package, prints the comparison table (same window, and next window: each file placed from the
+// other files of its phase and measured on itself) and writes the per-layer balancedness plot as SVG.
 //   node web/node-demo.mjs [--replicas 288 --groups 8 --nodes 4 --gpus 32] [--file prefill_in4096.json] [--out plot.svg]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,6 +81,29 @@ console.log('\nmean over the files:');
 console.log(table(['algorithm', 'bal. GPU', 'bal. replica', 'gap', 'time ms'], algorithms.map((a) => [a,
   fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessGpu))), fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessReplica))),
   fmtRatio(mean(perAlg[a].map((x) => x.ev.gapToBound))), fmtMs(median(perAlg[a].map((x) => x.ms)))]), 1));
+
+// Next window: a placement serves the loads after it. Each file held out in turn, the other files
+// of its phase (prefill or decode) are the history; deepseek places the history's sum.
+const loads = Object.fromEntries(files.map((f) => {
+  const w = eplb.readLoads(fs.readFileSync(path.join(dataDir, f), 'utf8'), { dropDense: true });
+  return [f, { data: w.data, layers: w.layers, experts: w.experts }];
+}));
+const phase = (f) => f.split('_')[0];
+const sum = (ws) => ({ data: ws[0].data.map((_, i) => ws.reduce((a, w) => a + w.data[i], 0)), layers: ws[0].layers, experts: ws[0].experts });
+const next = Object.fromEntries(algorithms.map((a) => [a, []]));
+for (const file of files) {
+  const history = files.filter((g) => g !== file && phase(g) === phase(file)).map((g) => loads[g]);
+  for (const algorithm of algorithms) {
+    const p = eplb.rebalance(algorithm === 'deepseek' ? sum(history) : history, { ...topology, algorithm });
+    next[algorithm].push({ file, phase: phase(file), b: eplb.evaluate(p, loads[file]).balancednessGpu });
+  }
+}
+const phases = [...new Set(files.map(phase))];
+const nextMean = (a, ph) => mean(next[a].filter((x) => !ph || x.phase === ph).map((x) => x.b));
+console.log('\nnext window (each file placed from the other files of its phase, measured on itself; deepseek places their sum):');
+console.log(table(['algorithm', 'same window', ...phases.map((ph) => `next: ${ph}`), 'next: all', 'vs deepseek'], algorithms.map((a) => [a,
+  fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessGpu))), ...phases.map((ph) => fmtRatio(nextMean(a, ph))), fmtRatio(nextMean(a)),
+  `${nextMean(a) >= nextMean('deepseek') ? '+' : ''}${(nextMean(a) - nextMean('deepseek')).toFixed(4)}`]), 1));
 
 const svg = balancednessSvg({
   layerLabels: Array.from(plotInput.w.keptLayers),
