@@ -4,7 +4,6 @@ import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import { createPlanner } from './plan.js';
-import { placementToTRTLLM } from './trtllm.js';
 import * as v from './validate.js';
 
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
@@ -140,7 +139,6 @@ export function createApi(Module) {
     readLoads,
     predictLoads,
     placementToJSON,
-    placementToTRTLLM,
     placementFromJSON,
     algorithms,
     policies,

@@ -248,11 +248,6 @@ export interface PlanResult {
   nextWindow: 'leave-one-out' | null;
 }
 
-export interface TRTLLMOptions {
-  /** The model layer index of each placement row (e.g. LoadFile.keptLayers); default 0..layers-1. */
-  layers?: ArrayLike<number>;
-}
-
 export interface Eplb {
   rebalance(loads: LoadHistory, options: RebalanceOptions): Placement;
   /** Measures on the loads (on their sum for a history). */
@@ -262,11 +257,6 @@ export interface Eplb {
   readLoads(text: string | Uint8Array, options?: ReadLoadsOptions): LoadFile;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
-  /**
-   * TensorRT-LLM's LLM API options as YAML: moe_config.load_balancer with num_slots,
-   * layer_updates_per_iter 0 and initial_global_assignments {layer index: expert of each slot}.
-   */
-  placementToTRTLLM(placement: PlacementLike | PlacementJSON, options?: TRTLLMOptions): string;
   placementFromJSON(json: string | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
   /** The policy names rebalance accepts; with an algorithm, the ones it implements. */

@@ -1,6 +1,8 @@
 // A placement as TensorRT-LLM's LLM API options (YAML): moe_config.load_balancer with num_slots,
 // layer_updates_per_iter 0 (a static placement) and initial_global_assignments, the expert of
-// each slot keyed by the model's layer index. Written with the `yaml` library.
+// each slot keyed by the model's layer index. Written with the `yaml` library, so it is its own
+// entry point (`eplb-wasm/trtllm`): the package's browser entry keeps no bare import and loads
+// unbundled in a page.
 import { Document, visit } from 'yaml';
 import * as v from './validate.js';
 

@@ -1,6 +1,7 @@
 // eplb rebalance: load files in (one, or a history of several), a placement (SPEC section 2 JSON
 // or SGLang's init file) out.
 import { nest, placementToJSON } from '../placement-json.js';
+import { placementToTRTLLM } from '../trtllm.js';
 import { about, parseArgs, UsageError } from './args.js';
 import { REBALANCE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
@@ -60,7 +61,7 @@ export function rebalanceCommand(eplb, argv) {
 
   if (format === 'trtllm') {
     const layers = flags['drop-dense'] ? Array.from(inputs.keptLayers) : moeLayersOf(inputs.windows);
-    return writeOutput(flags.output, eplb.placementToTRTLLM(p, { layers }));
+    return writeOutput(flags.output, placementToTRTLLM(p, { layers }));
   }
   const out = format === 'sglang' ? { physical_to_logical_map: nest(p.phy2log, p.replicas) } : placementToJSON(p);
   if (flags['drop-dense']) out.kept_layers = Array.from(inputs.keptLayers);

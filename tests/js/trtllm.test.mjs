@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
 import { EplbError } from 'eplb-wasm';
+import { placementToTRTLLM } from 'eplb-wasm/trtllm';
 import { eplb, realDir, root } from './helpers.mjs';
 
 const cli = (...args) => spawnSync(process.execPath, [path.join(root, 'js', 'cli.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -18,17 +19,17 @@ const dump = realDir + 'prefill_in1024.json';
 
 const balancer = (text) => parse(text, { mapAsMap: true }).get('moe_config').get('load_balancer');
 
-test('placementToTRTLLM: num_slots, a static placement, integer layer keys, rows = phy2log', () => {
+test('placementToTRTLLM (eplb-wasm/trtllm): num_slots, a static placement, integer layer keys, rows = phy2log', () => {
   const w = [[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1], [4, 4, 4, 4, 1, 1, 1, 1]];
   const p = eplb.rebalance(w, { replicas: 12, gpus: 4, algorithm: 'deepseek' });
-  const lb = balancer(eplb.placementToTRTLLM(p, { layers: [3, 5, 9] }));
+  const lb = balancer(placementToTRTLLM(p, { layers: [3, 5, 9] }));
   assert.equal(lb.get('num_slots'), 12);
   assert.equal(lb.get('layer_updates_per_iter'), 0);
   const a = lb.get('initial_global_assignments');
   assert.deepEqual([...a.keys()], [3, 5, 9]);
   [3, 5, 9].forEach((k, l) => assert.deepEqual(a.get(k), Array.from(p.phy2log.subarray(l * 12, (l + 1) * 12))));
   // Default keys 0..L-1; a SPEC section 2 object (nested phy2log) works too.
-  const b = balancer(eplb.placementToTRTLLM(eplb.placementToJSON(p))).get('initial_global_assignments');
+  const b = balancer(placementToTRTLLM(eplb.placementToJSON(p))).get('initial_global_assignments');
   assert.deepEqual([...b.keys()], [0, 1, 2]);
   assert.deepEqual(b.get(2), Array.from(p.phy2log.subarray(24, 36)));
 });
@@ -36,8 +37,8 @@ test('placementToTRTLLM: num_slots, a static placement, integer layer keys, rows
 test('placementToTRTLLM: mistakes are EplbErrors', () => {
   const p = eplb.rebalance([[1, 2], [2, 1]], { replicas: 2, gpus: 1 });
   for (const [layers, pattern] of [[[0], /2 layers/], [[1, 1], /twice/], [[0, -1], /non-negative/], ['0,1', /array/]])
-    assert.throws(() => eplb.placementToTRTLLM(p, { layers }), (e) => e instanceof EplbError && pattern.test(e.message), String(layers));
-  assert.throws(() => eplb.placementToTRTLLM({ phy2log: 'x' }), EplbError);
+    assert.throws(() => placementToTRTLLM(p, { layers }), (e) => e instanceof EplbError && pattern.test(e.message), String(layers));
+  assert.throws(() => placementToTRTLLM({ phy2log: 'x' }), EplbError);
 });
 
 test('CLI --format trtllm with --drop-dense: the MoE layers of the dump (3..60), each the JSON placement row', () => {

@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit -p tests/js` against the hand-written declarations: a typical use
 // of every function, and misuses that must not compile (@ts-expect-error).
 import { loadEplb, EplbError } from 'eplb-wasm';
+import { placementToTRTLLM } from 'eplb-wasm/trtllm';
 import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON, PlanChoice, PlanResult, PlanRow, Policy } from 'eplb-wasm';
 
 async function main(): Promise<void> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const next: number | null = row.nextWindowGpu;
   const choice: PlanChoice = plan.choices[0];
   const policyNames: Policy[] = eplb.policies('deepseek');
-  const yaml: string = eplb.placementToTRTLLM(p, { layers: w.keptLayers });
+  const yaml: string = placementToTRTLLM(p, { layers: w.keptLayers });
   console.log(next, choice.measure, policyNames, yaml.length, plan.notes.join());
   console.log(slots, m, ev, perLayer, moved, foreign, format, back, predicted.data, names, heap);
 

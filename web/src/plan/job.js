@@ -5,6 +5,7 @@
 //   plan:          { sources: [{ name, url } | { name, text }], topology: { groups, nodes, gpus }, redundant, algorithms, policies }
 //   planPlacement: { sources, topology, row: { replicas, algorithm, policy } }
 import { readHistory, historyArgument } from '../../../js/load-history.js';
+import { placementToTRTLLM } from '../../../js/trtllm.js';
 
 // The history of the last sources read, so that a row's placement needs no second reading.
 let cached = { key: null, history: null };
@@ -50,7 +51,7 @@ export async function planPlacementJob(eplb, msg, readSource, post, message) {
     const p = eplb.rebalance(historyArgument(h), { replicas: row.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus, algorithm: row.algorithm, policy: row.policy });
     const layers = Array.from(h.keptLayers);
     const json = { ...eplb.placementToJSON(p), kept_layers: layers };
-    post({ type: 'result', placement: json, trtllm: eplb.placementToTRTLLM(p, { layers }) });
+    post({ type: 'result', placement: json, trtllm: placementToTRTLLM(p, { layers }) });
   } catch (err) {
     post({ type: 'error', stage, message: message(err) });
   }
