@@ -45,7 +45,8 @@ test('--json rows equal eplb rebalance + eplb evaluate with the same settings', 
 test('the table: one line per row, and the smallest redundancy within 1% of the best per policy', () => {
   const r = cli('plan', ...files, ...v3, '--redundant', '0,32,64', '--drop-dense', '--algorithms', 'default', '--policies', 'auto,hybrid');
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stderr, '');
+  // Only progress lines (a loaded machine may take over a second): no note, default has both policies.
+  assert.ok(r.stderr.split('\n').every((l) => l === '' || /^eplb plan: (\d+ of \d+ placements|done in)/.test(l)), r.stderr);
   const lines = r.stdout.split('\n');
   assert.equal(lines.filter((l) => /^\s+(0|32|64)\s+(256|288|320)\s+default\s+(auto|hybrid)\s/.test(l)).length, 6);
   assert.match(r.stdout, /leave-one-out: each of the 3 files held out/);
