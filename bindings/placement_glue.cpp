@@ -106,6 +106,15 @@ val algorithms_js() {
     return out;
 }
 
+// The policies of `algorithm` ("": every policy name), or {error, code} for an unknown algorithm.
+val policies_js(std::string algorithm) {
+    return guarded([&] {
+        val out = val::array();
+        for (const auto& name : algorithm.empty() ? policies() : policies(algorithm)) out.call<void>("push", name);
+        return out;
+    });
+}
+
 }  // namespace
 }  // namespace eplb::wasm
 
@@ -113,4 +122,5 @@ EMSCRIPTEN_BINDINGS(eplb_placement) {
     emscripten::function("rebalance", &eplb::wasm::rebalance_js);
     emscripten::function("placementFromJSON", &eplb::wasm::placement_from_json_js);
     emscripten::function("algorithms", &eplb::wasm::algorithms_js);
+    emscripten::function("policies", &eplb::wasm::policies_js);
 }

@@ -3,6 +3,7 @@ import { withBuffers, unwrap } from './heap.js';
 import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
+import { createPlanner } from './plan.js';
 import * as v from './validate.js';
 
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
@@ -129,14 +130,18 @@ export function createApi(Module) {
     })));
   }
 
+  const algorithms = () => Module.algorithms();
+  const policies = (algorithm) => unwrap(Module.policies(v.string(algorithm, 'algorithm', '')));
   return Object.freeze({
     rebalance,
     evaluate,
+    plan: createPlanner({ rebalance, evaluate, algorithms, policies }),
     readLoads,
     predictLoads,
     placementToJSON,
     placementFromJSON,
-    algorithms: () => Module.algorithms(),
+    algorithms,
+    policies,
     predictors: () => Module.predictors(),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */
     heapStats: () => ({ inUse: Module.heapInUse(), heapBytes: Module.HEAP8.length }),

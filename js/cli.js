@@ -6,6 +6,7 @@ import { parseArgs, UsageError } from './cli/args.js';
 import { evaluateCommand } from './cli/evaluate.js';
 import { ALGORITHMS, MAIN } from './cli/help.js';
 import { writeOutput } from './cli/io.js';
+import { planCommand } from './cli/plan.js';
 import { rebalanceCommand } from './cli/rebalance.js';
 
 function algorithmsCommand(eplb, argv) {
@@ -16,7 +17,7 @@ function algorithmsCommand(eplb, argv) {
   writeOutput(null, flags.json ? JSON.stringify(names) + '\n' : names.join('\n') + '\n');
 }
 
-const COMMANDS = { rebalance: rebalanceCommand, evaluate: evaluateCommand, algorithms: algorithmsCommand };
+const COMMANDS = { rebalance: rebalanceCommand, evaluate: evaluateCommand, plan: planCommand, algorithms: algorithmsCommand };
 
 async function main(argv) {
   const [command, ...rest] = argv;

@@ -1,6 +1,7 @@
 // `npm run demo:node`: balances the bundled DeepSeek-V3 loads with every algorithm of the
 // package, prints the comparison table (same window, and next window: each file placed from the
-// other files of its phase and measured on itself) and writes the per-layer balancedness plot as SVG.
+// other files of its phase and measured on itself), writes the per-layer balancedness plot as SVG,
+// and prints the capacity plan of the bundled files (eplb plan: balance per redundant experts).
 //   node web/node-demo.mjs [--replicas 288 --groups 8 --nodes 4 --gpus 32] [--file prefill_in4096.json] [--out plot.svg]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEplb } from 'eplb-wasm';
 import { balancednessSvg } from './src/plots/balancedness.js';
 import { fmtRatio, fmtMs } from './src/format.js';
+import { planTable } from '../js/cli/plan-table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '..', 'data', 'deepseek-v3-sglang');
@@ -115,3 +117,14 @@ const svg = balancednessSvg({
 fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
 fs.writeFileSync(opts.out, svg);
 console.log(`\nper-layer balancedness plot (${opts.file}): ${path.resolve(opts.out)}`);
+
+// The plan: the 12 files as one history (leave-one-out over them), redundant experts from 0 up,
+// the topology's auto policy and hybrid, deepseek and default (what `eplb plan` prints).
+const history = files.map((f) => eplb.readLoads(fs.readFileSync(path.join(dataDir, f), 'utf8'), { dropDense: true }));
+const { groups, nodes, gpus } = topology;
+console.log(`\ncapacity plan of the ${files.length} files (eplb plan ${files.length === 12 ? 'data/deepseek-v3-sglang/*.json' : '...'} --gpus ${gpus} --nodes ${nodes} --groups ${groups} --drop-dense):`);
+const t0 = performance.now();
+const plan = eplb.plan(history, { gpus, nodes, groups });
+console.log(planTable(plan, { names: files }).trimEnd());
+for (const note of plan.notes) console.log(`note: ${note}`);
+console.log(`(${plan.rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);

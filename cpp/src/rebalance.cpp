@@ -54,6 +54,23 @@ std::vector<std::string> algorithms() {
     return names;
 }
 
+std::vector<std::string> policies() { return {"auto", "hierarchical", "global", "hybrid"}; }
+
+std::vector<std::string> policies(const std::string& algorithm) {
+    const auto& registry = detail::algorithm_registry();
+    auto entry = std::find_if(registry.begin(), registry.end(),
+                              [&](const detail::AlgorithmEntry& a) { return a.name == algorithm; });
+    if (entry == registry.end())
+        throw InvalidInput("unknown algorithm '" + algorithm + "' (known: " + known_algorithms() + ")");
+    const auto instance = entry->make();
+    std::vector<std::string> names;
+    for (const std::string& name : policies()) {
+        const Policy p = parse_policy(name);
+        if (p == Policy::automatic || instance->supports(p)) names.push_back(name);
+    }
+    return names;
+}
+
 Policy parse_policy(const std::string& name) {
     if (name == "auto" || name == "automatic" || name.empty()) return Policy::automatic;
     if (name == "hierarchical") return Policy::hierarchical;

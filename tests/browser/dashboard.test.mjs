@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
 import { checkTimeline } from './timeline.mjs';
+import { checkPlan } from './plan.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -292,13 +293,16 @@ async function main() {
 
     // 8. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });
+
+    // 9. The plan view (tests/browser/plan.mjs).
+    await checkPlan({ page, eplb, check, shots, dataDir });
   } finally {
     await ctx.close();
     server.close();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
   check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
-  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png and timeline.png`);
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, timeline.png and plan.png`);
   if (failures) process.exitCode = 1;
 }
 

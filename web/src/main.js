@@ -4,6 +4,7 @@ import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopo
 import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 import { createTimeline, orderDumps } from './timeline/page.js';
+import { createPlan } from './plan/page.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [] };
@@ -55,8 +56,17 @@ const timeline = createTimeline({
   },
 });
 
+const plan = createPlan({
+  client, readTopology, showError, clearError, onProgress: showProgress,
+  setBusy: (busy) => {
+    if (busy) { $('progress').value = 0; $('progressLabel').textContent = 'starting…'; }
+    setBusy(busy);
+  },
+});
+
 function run() {
   if (state.view === 'timeline') return timeline.run();
+  if (state.view === 'plan') return plan.run();
   state.placementDirty = false;
   return runPlacement();
 }
@@ -105,7 +115,7 @@ function scheduleRun() {
 // for the button, and the placement view catches up when shown again.
 function rerun() {
   if (!state.ready) return;
-  if (state.view === 'timeline') state.placementDirty = true;
+  if (state.view === 'timeline' || state.view === 'plan') state.placementDirty = true;
   else scheduleRun();
 }
 
@@ -118,6 +128,9 @@ function setView(view) {
   if (view === 'timeline') {
     timeline.render();
     if (state.ready && !timeline.hasResult()) scheduleRun();
+  } else if (view === 'plan') {
+    plan.render();
+    if (state.ready && !plan.hasResult()) scheduleRun();
   } else if (state.ready && (!state.result || state.placementDirty)) {
     scheduleRun();
   } else if (state.result) {
@@ -173,9 +186,10 @@ async function loadFile(file) {
 function wire() {
   for (const b of document.querySelectorAll('nav.tabs button')) b.addEventListener('click', () => {
     setView(b.dataset.view);
-    history.replaceState(null, '', b.dataset.view === 'timeline' ? '#timeline' : location.pathname + location.search);
+    history.replaceState(null, '', b.dataset.view === 'placement' ? location.pathname + location.search : `#${b.dataset.view}`);
   });
   timeline.wire(() => state.view === 'timeline' && scheduleRun());
+  plan.wire();
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
   $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
   $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
@@ -202,7 +216,7 @@ function wire() {
   let resizeTimer;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => (state.view === 'timeline' ? timeline.render() : state.result && render()), 150);
+    resizeTimer = setTimeout(() => (state.view === 'timeline' ? timeline.render() : state.view === 'plan' ? plan.render() : state.result && render()), 150);
   });
 }
 
@@ -221,10 +235,12 @@ async function start() {
   timeline.sourceHint();
   const algos = await client.ready();
   fillAlgorithms(algos);
+  plan.fill(state.files, algos);
   timeline.fillPredictors(client.predictors);
   $('run').disabled = false;
   state.ready = true;
   if (location.hash === '#timeline') setView('timeline');
+  else if (location.hash === '#plan') setView('plan');
   else runPlacement();
 }
 

@@ -3,13 +3,16 @@
 //   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, topology, algorithms, dropDense }
 //                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
 //                     (series: see timeline/job.js)
+//                   { type: 'run', id, job: 'plan' | 'planPlacement', ... }   (see plan/job.js)
 //   worker -> page  { type: 'ready', algorithms: [{ name, description }], predictors: [name] }
 //                   { type: 'progress', id, done, total, label }
-//                   { type: 'result', id, input, runs }       (timeline: { type: 'result', id, input, timeline })
+//                   { type: 'result', id, input, runs }       (timeline: { type: 'result', id, input, timeline };
+//                                                              plan: { input, plan }; planPlacement: { placement, trtllm })
 //                   { type: 'error', id, stage, message }
 import { loadEplb } from 'eplb-wasm';
 import { runAll } from './compute.js';
 import { timelineJob } from './timeline/job.js';
+import { planJob, planPlacementJob } from './plan/job.js';
 
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
@@ -59,8 +62,15 @@ async function runTimeline(msg) {
   await timelineJob(eplb, msg, readSource, post, message);
 }
 
+async function runPlan(msg) {
+  const eplb = await ready;
+  const post = (m) => self.postMessage({ ...m, id: msg.id });
+  await (msg.job === 'plan' ? planJob : planPlacementJob)(eplb, msg, readSource, post, message);
+}
+
 self.onmessage = (ev) => {
   if (!ev.data || ev.data.type !== 'run') return;
   if (ev.data.job === 'timeline') runTimeline(ev.data);
+  else if (ev.data.job === 'plan' || ev.data.job === 'planPlacement') runPlan(ev.data);
   else run(ev.data);
 };
