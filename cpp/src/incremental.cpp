@@ -884,22 +884,25 @@ int64_t Incremental::soft_swaps(int32_t* x, const int32_t* prev) {
             const int32_t lo = hier ? (g1 / gpn_) * spn_ : 0, hi = hier ? lo + spn_ : R_;
             for (int32_t s1 = g1 * spg_; s1 < (g1 + 1) * spg_; ++s1) {
                 const int32_t a = x[s1];
-                for (int32_t t1 = lo; t1 < hi; ++t1) {
-                    const int32_t g2 = t1 / spg_;
-                    if (g2 == g1) continue;
-                    const double d = r[size_t(s1)] - r[size_t(t1)];
-                    if (!(d > 0) || !(load[size_t(g1)] - load[size_t(g2)] > d * 0.5)) continue;
-                    const int32_t b = x[t1];
-                    const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
-                    const double f = std::exp(d * inv);
-                    const double nz = z - ex[size_t(g1)] - ex[size_t(g2)] + ex[size_t(g1)] / f + ex[size_t(g2)] * f;
-                    // gain > best  <=>  nz < z * exp(-(best + cost * kMoveCost) * mean / scale)
-                    if (!(nz < bound[size_t(cost + 2)])) continue;
-                    const double gain = scale * std::log(z / nz) / mean - kMoveCost * double(cost);
-                    if (!(gain > best)) continue;
-                    if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
-                    best = gain, bs = s1, bt = t1;
-                    set_bounds();
+                for (int32_t g2 = lo / spg_; g2 < hi / spg_; ++g2) {
+                    // Only a lighter GPU can take load: 0 < d < 2 (load_g1 - load_g2).
+                    const double gap = load[size_t(g1)] - load[size_t(g2)];
+                    if (g2 == g1 || !(gap > 0)) continue;
+                    for (int32_t t1 = g2 * spg_; t1 < (g2 + 1) * spg_; ++t1) {
+                        const double d = r[size_t(s1)] - r[size_t(t1)];
+                        if (!(d > 0) || !(gap > d * 0.5)) continue;
+                        const int32_t b = x[t1];
+                        const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
+                        const double f = std::exp(d * inv);
+                        const double nz = z - ex[size_t(g1)] - ex[size_t(g2)] + ex[size_t(g1)] / f + ex[size_t(g2)] * f;
+                        // gain > best  <=>  nz < z * exp(-(best + cost * kMoveCost) * mean / scale)
+                        if (!(nz < bound[size_t(cost + 2)])) continue;
+                        const double gain = scale * std::log(z / nz) / mean - kMoveCost * double(cost);
+                        if (!(gain > best)) continue;
+                        if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
+                        best = gain, bs = s1, bt = t1;
+                        set_bounds();
+                    }
                 }
             }
         }
