@@ -12,6 +12,7 @@ import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
 import { checkTimeline } from './timeline.mjs';
 import { checkPlan } from './plan.mjs';
+import { checkHistory } from './history.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -290,6 +291,9 @@ async function main() {
     const busyAfterSwitch = await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.body.dataset.busy), 100)));
     await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
     check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
+
+    // 7b. Several files as a history (tests/browser/history.mjs).
+    await checkHistory({ page, eplb, check, shots, dataDir, waitReady });
 
     // 8. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });

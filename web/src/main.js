@@ -1,6 +1,6 @@
 // Dashboard entry point: wires the controls, the worker and the views together.
 import { WorkerClient } from './worker-client.js';
-import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
+import { fillDatasets, fillHistory, chosenHistory, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
 import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 import { createTimeline, orderDumps } from './timeline/page.js';
@@ -78,13 +78,18 @@ async function runPlacement() {
   const algorithms = chosenAlgorithms();
   if (!algorithms.length) return showError('No algorithm chosen: ', 'tick at least one algorithm.');
   const source = currentSource();
+  // Older windows first (in the list's order), the chosen file last; with no history, the other
+  // bundled files of the chosen file's phase are what its placement is measured on next.
+  const older = chosenHistory().filter((f) => f !== source.name).map((f) => ({ name: f, url: `data/${f}` }));
+  const phase = (f) => f.split('_')[0];
+  const unseen = older.length || source.text ? [] : (state.bundled || []).filter((f) => f !== source.name && phase(f) === phase(source.name)).map((f) => ({ name: f, url: `data/${f}` }));
   const token = ++state.runs; // a newer run replaces this one
   setBusy(true);
   $('progress').value = 0;
   $('progressLabel').textContent = 'starting…';
   const started = performance.now();
   try {
-    const result = await client.run({ source, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
+    const result = await client.run({ source, history: older, unseen, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
     result.wallMs = performance.now() - started;
     state.result = result;
     state.topology = topology;
@@ -197,6 +202,7 @@ function wire() {
   // Settings apply at once (a field commits on Enter or when it loses focus).
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'dropDense']) $(id).addEventListener('change', rerun);
   $('algorithms').addEventListener('change', rerun);
+  $('historyFiles').addEventListener('change', rerun);
   $('zoomBal').addEventListener('change', () => state.result && renderBalancedness(state.result, state.layer));
   wireFileInput(loadFile);
   $('detailAlg').addEventListener('change', (ev) => { state.alg = Number(ev.target.value); fillDetailSelects(state.result, state.alg, state.layer); renderDetailViews(); });
@@ -231,6 +237,7 @@ async function start() {
     state.bundled = [];
   }
   fillDatasets(state.bundled);
+  fillHistory(state.bundled);
   state.files = orderDumps(state.bundled);
   timeline.sourceHint();
   const algos = await client.ready();

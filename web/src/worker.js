@@ -1,6 +1,8 @@
 // Web Worker: owns the WASM module and does all computation, so the page never freezes.
 // Protocol:
-//   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, topology, algorithms, dropDense }
+//   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, history: [source], unseen: [source],
+//                     topology, algorithms, dropDense }   (history: older windows; unseen: files the
+//                     placement is measured on next when there is no history)
 //                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
 //                     (series: see timeline/job.js)
 //                   { type: 'run', id, job: 'plan' | 'planPlacement', ... }   (see plan/job.js)
@@ -10,6 +12,7 @@
 //                                                              plan: { input, plan }; planPlacement: { placement, trtllm })
 //                   { type: 'error', id, stage, message }
 import { loadEplb } from 'eplb-wasm';
+import { readHistory } from '../../js/load-history.js';
 import { runAll } from './compute.js';
 import { timelineJob } from './timeline/job.js';
 import { planJob, planPlacementJob } from './plan/job.js';
@@ -37,23 +40,40 @@ async function readSource(source) {
   return res.text();
 }
 
-async function run({ id, source, topology, algorithms, dropDense }) {
+async function run({ id, source, history = [], unseen = [], topology, algorithms, dropDense }) {
   const eplb = await ready;
   let stage = 'read';
   try {
-    self.postMessage({ type: 'progress', id, done: 0, total: 1, label: `reading ${source.name}` });
-    const text = await readSource(source);
-    const w = eplb.readLoads(text, { dropDense });
+    const sources = [...history, source];
+    const texts = [];
+    for (const src of sources) {
+      self.postMessage({ type: 'progress', id, done: 0, total: 1, label: `reading ${src.name}` });
+      texts.push({ name: src.name, text: await readSource(src) });
+    }
+    const h = readHistory(eplb, texts, { dropDense });
+    const w = h.first;
     const keptLayers = w.keptLayers ? Array.from(w.keptLayers) : Array.from({ length: w.layers }, (_, i) => i);
-    const weights = { data: w.data, layers: w.layers, experts: w.experts };
     if (!w.layers) throw new Error('the file has no layers with load');
+    const others = [];
+    for (const src of unseen) {
+      const m = eplb.readLoads(await readSource(src), { dropDense });
+      if (m.layers === w.layers && m.experts === w.experts) others.push({ data: m.data, layers: m.layers, experts: m.experts });
+    }
     stage = 'rebalance';
-    const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }));
-    const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: w.data };
+    const runs = runAll(eplb, h.windows, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, others);
+    const name = sources.length > 1 ? `${source.name} with ${history.length} older file${history.length > 1 ? 's' : ''}` : source.name;
+    const input = { name, windows: h.names, unseen: unseen.map((u) => u.name), format: w.format, layers: w.layers, experts: w.experts, keptLayers,
+      fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: h.windows.length === 1 ? w.data : sumData(h.windows) };
     self.postMessage({ type: 'result', id, input, runs });
   } catch (err) {
     self.postMessage({ type: 'error', id, stage, message: message(err) });
   }
+}
+
+function sumData(windows) {
+  const out = new Float64Array(windows[0].data.length);
+  for (const w of windows) for (let i = 0; i < out.length; i++) out[i] += w.data[i];
+  return out;
 }
 
 async function runTimeline(msg) {
