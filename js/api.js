@@ -141,6 +141,8 @@ export function createApi(Module) {
     placementToJSON,
     placementFromJSON,
     algorithms,
+    /** [{ name, summary }] of every algorithm, in the order of algorithms(). */
+    algorithmInfo: () => Module.algorithmInfo(),
     policies,
     predictors: () => Module.predictors(),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */

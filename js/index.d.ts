@@ -259,6 +259,8 @@ export interface Eplb {
   placementToJSON(placement: Placement): PlacementJSON;
   placementFromJSON(json: string | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
+  /** Each algorithm with a one-line summary, in the order of algorithms(). */
+  algorithmInfo(): { name: string; summary: string }[];
   /** The policy names rebalance accepts; with an algorithm, the ones it implements. */
   policies(algorithm?: string): Policy[];
   predictors(): string[];

@@ -42,7 +42,7 @@ function table(header, rows, left = 2) {
 const opts = parseArgs(process.argv.slice(2));
 const topology = { replicas: opts.replicas, groups: opts.groups, nodes: opts.nodes, gpus: opts.gpus };
 const eplb = await loadEplb();
-const algorithms = eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name));
+const algorithms = eplb.algorithms();
 const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.json')).sort();
 if (!files.includes(opts.file)) {
   console.error(`--file must be one of: ${files.join(', ')}`);

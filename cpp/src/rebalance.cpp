@@ -48,6 +48,12 @@ void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R) {
 
 }  // namespace
 
+std::vector<AlgorithmInfo> algorithm_info() {
+    std::vector<AlgorithmInfo> out;
+    for (const auto& a : detail::algorithm_registry()) out.push_back({a.name, a.summary});
+    return out;
+}
+
 std::vector<std::string> algorithms() {
     std::vector<std::string> names;
     for (const auto& a : detail::algorithm_registry()) names.push_back(a.name);

@@ -78,7 +78,7 @@ function checkChunking(eplb, algorithms) {
 
 async function main() {
   const eplb = await loadPackage();
-  checkChunking(eplb, eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name)));
+  checkChunking(eplb, eplb.algorithms());
   const server = await serve({ port: 0, quiet: true });
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eplb-chromium-'));
   const ctx = await chromium.launchPersistentContext(userDir, {

@@ -57,6 +57,15 @@ TEST(Validation, PoliciesOfAnAlgorithmAreTheOnesItAccepts) {
     expect_message([] { policies("nosuch"); }, "unknown algorithm 'nosuch'");
 }
 
+TEST(Validation, AlgorithmInfoNamesEveryAlgorithmWithASummary) {
+    const auto info = algorithm_info();
+    ASSERT_EQ(info.size(), algorithms().size());
+    for (size_t i = 0; i < info.size(); ++i) {
+        EXPECT_EQ(info[i].name, algorithms()[i]);
+        EXPECT_FALSE(info[i].summary.empty()) << info[i].name;
+    }
+}
+
 TEST(Validation, BadLoadsNameLayerAndExpert) {
     auto w = ok_weights();
     w(1, 2) = std::numeric_limits<double>::quiet_NaN();

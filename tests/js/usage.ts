@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const json: PlacementJSON = eplb.placementToJSON(p);
   const back: Placement = eplb.placementFromJSON(json, { gpus: 2 });
   const predicted = eplb.predictLoads([[[1, 2]], { data: new Float64Array(2), layers: 1, experts: 2 }], { predictor: 'sum' });
-  const names: string[] = [...eplb.algorithms(), ...eplb.predictors()];
+  const names: string[] = [...eplb.algorithms(), ...eplb.predictors(), ...eplb.algorithmInfo().map((a) => `${a.name}: ${a.summary}`)];
   const heap: number = eplb.heapStats().inUse;
   const windows = eplb.readLoads('{"load_history": [[[1, 2]]]}', { windowSteps: 1 }).windows ?? [];
   const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });

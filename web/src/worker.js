@@ -20,7 +20,7 @@ import { planJob, planPlacementJob } from './plan/job.js';
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
 function describe(list) {
-  return (list || []).map((a) => (typeof a === 'string' ? { name: a, description: '' } : { name: a.name, description: a.description || '' }));
+  return list.map((a) => ({ name: a.name, description: a.summary }));
 }
 
 function message(err) {
@@ -29,7 +29,7 @@ function message(err) {
 }
 
 ready.then(
-  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithms()), predictors: eplb.predictors ? eplb.predictors() : [] }),
+  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithmInfo()), predictors: eplb.predictors ? eplb.predictors() : [] }),
   (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
 );
 

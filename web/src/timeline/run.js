@@ -27,7 +27,7 @@ export function historyOf(windows, i, history) {
  *            slots: number }}  one entry per placement (windows.length - 1)
  */
 export function runTimeline(eplb, windows, topology, { predictor = 'sum', history = 1 } = {}, onProgress = () => {}) {
-  const known = eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name));
+  const known = eplb.algorithms();
   for (const s of STRATEGIES) if (!known.includes(s.algorithm)) throw new Error(`the package has no algorithm "${s.algorithm}"`);
   const base = { replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus };
   if (topology.policy && topology.policy !== 'auto') base.policy = topology.policy;
