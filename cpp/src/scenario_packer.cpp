@@ -243,10 +243,22 @@ void ScenarioPacker::pack(const Problem& p, int32_t* phy2log) {
         separate_duplicates();
     }
 
+    // In a block of more than kPairedGpus GPUs, each GPU pairs with the kPairedGpus / 2 after it
+    // (cyclically): a pass stays linear in the GPUs, and every GPU still meets kPairedGpus others.
+    const int32_t reach = gpb_ > kPairedGpus ? kPairedGpus / 2 : 0;
     for (int32_t pass = 0; pass < p.passes; ++pass) {
         bool changed = false;
-        for (int32_t a = 0; a < G_; ++a)
-            for (int32_t b = a + 1; b < G_ && b / gpb_ == a / gpb_; ++b) changed |= improve_pair(a, b);
+        for (int32_t a = 0; a < G_; ++a) {
+            if (!reach) {
+                for (int32_t b = a + 1; b < G_ && b / gpb_ == a / gpb_; ++b) changed |= improve_pair(a, b);
+                continue;
+            }
+            const int32_t first = a / gpb_ * gpb_;
+            for (int32_t k = 1; k <= reach; ++k) {
+                const int32_t b = first + (a - first + k) % gpb_;
+                changed |= improve_pair(std::min(a, b), std::max(a, b));
+            }
+        }
         if (!changed) break;
     }
     std::copy(slot_.begin(), slot_.end(), phy2log);

@@ -6,6 +6,10 @@
 
 namespace eplb::detail {
 
+// Blocks of up to this many GPUs pair every GPU with every other in a pass; larger ones pair
+// each GPU with this many (docs/next-window.md).
+constexpr int32_t kPairedGpus = 64;
+
 // Packs replicas onto GPUs so that the GPU loads are even in every scenario at once. What it
 // makes small is the sum, over scenarios and GPUs, of the squared GPU loads: each scenario's
 // total is fixed, so that sum falls as every GPU comes closer to the mean in every scenario, and
