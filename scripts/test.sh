@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
 # Every test of the project (npm test): the native GoogleTest suite, the same suite compiled to
 # WebAssembly and run under Node, the JS API / CLI / type tests, and the dashboard in headless
-# Chromium. On a fresh Debian machine as root it installs what it needs first.
+# Chromium. The Debian packages come from `npm run setup` (scripts/install-deps.sh), which the
+# README's first command and .ci/run run; this script only says which are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 
-bash scripts/install-deps.sh --browser
+bash scripts/install-deps.sh --browser --check
 [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund
 
 echo "== native GoogleTest (ctest)"
-cmake -S . -B build-native -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-native -j2
-ctest --test-dir build-native --output-on-failure -j2
+npm run --silent test:native
 
 echo "== the same suite in WebAssembly (Node)"
-node scripts/build.mjs --tests
-node build-wasm/tests/cpp/eplb_tests.js
+npm run --silent test:wasm
 
 echo "== JS API, CLI and TypeScript types"
 npm run --silent build
