@@ -5,6 +5,7 @@
 #include "algorithm.hpp"
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
+#include "format.hpp"
 #include "incremental.hpp"
 
 namespace eplb {
@@ -105,7 +106,10 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
     if (options.previous) validate_previous(*options.previous, L, E, R);
     if (options.max_moves < -1) throw InvalidInput("max_moves (" + std::to_string(options.max_moves) + ") must be >= 0");
     if (!(options.tolerance == -1 || (options.tolerance >= 0 && options.tolerance <= 1)))
-        throw InvalidInput("tolerance (" + std::to_string(options.tolerance) + ") must be in [0, 1]");
+        throw InvalidInput("tolerance (" + detail::format_number(options.tolerance) + ") must be in [0, 1]");
+    if (!options.previous && (options.max_moves != -1 || options.tolerance != -1))
+        throw InvalidInput(std::string(options.max_moves != -1 ? "max_moves" : "tolerance") +
+                           " applies to rebalancing from a previous placement: give the placement in service too");
 
     auto algorithm = entry->make();
     if (!algorithm->supports(policy))

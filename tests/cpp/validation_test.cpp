@@ -44,6 +44,11 @@ TEST(Validation, BadLoadsNameLayerAndExpert) {
     expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 is negative");
     w(1, 2) = 1e35;
     expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "exceeds the limit");
+    // Values as JavaScript writes them: not "-0.000000", not 300 digits.
+    w(1, 2) = -1e-9;
+    expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 is negative (-1e-9)");
+    w(1, 2) = 1e300;
+    expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 (1e+300) exceeds the limit of 1e30");
 }
 
 TEST(Validation, EmptyMatrices) {
@@ -75,6 +80,15 @@ TEST(Validation, OptionsAreChecked) {
     h.policy = Policy::hierarchical;
     expect_message([&] { rebalance(ok_weights(2, 6), {6, 3, 2, 2}, h); }, "needs num_groups (3) divisible by num_nodes (2)");
     EXPECT_THROW(parse_policy("sideways"), InvalidInput);
+    // A move budget or a tolerance without the placement in service would silently do nothing.
+    Options moves;
+    moves.max_moves = 3;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, moves); }, "max_moves applies to rebalancing from a previous placement");
+    Options tol;
+    tol.tolerance = 0.1;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, tol); }, "tolerance applies to rebalancing from a previous placement");
+    tol.tolerance = 1.5;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, tol); }, "tolerance (1.5) must be in [0, 1]");
     EXPECT_EQ(parse_policy("hybrid"), Policy::hybrid);
     EXPECT_EQ(policy_name(Policy::global), "global");
 }

@@ -10,6 +10,8 @@ constexpr int64_t max_replicas = 1 << 20;
 constexpr int64_t max_gpus = 1 << 16;
 // layers x replicas (phy2log) and layers x experts x max replicas per expert (log2phy).
 constexpr int64_t max_placement_cells = int64_t(1) << 26;
+// One load matrix read from a file (a matrix, or each step of a load_history): layers x experts.
+constexpr int64_t max_file_matrix_cells = int64_t(1) << 24;
 // A load history: at most this many windows, and windows x layers x experts cells in all.
 constexpr int64_t max_windows = 4096;
 constexpr int64_t max_history_cells = int64_t(1) << 25;
