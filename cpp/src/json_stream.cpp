@@ -87,6 +87,15 @@ public:
         : h_(h), source_(source), chunk_(data), p_(data), end_(data + size) {}
 
     void run() {
+        // A UTF-8 byte order mark (some Windows tools write one) is not part of the text.
+        if (peek() == 0xEF) {
+            ++p_;
+            if (peek() != 0xBB) fail("unexpected byte 0xef; expected a value");
+            ++p_;
+            if (peek() != 0xBF) fail("unexpected byte 0xef; expected a value");
+            ++p_;
+            line_start_ = offset();
+        }
         int c = skip_space();
         if (c < 0) throw InvalidInput(std::string(h_.what()) + " is empty");
         value(c);

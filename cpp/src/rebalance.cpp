@@ -127,6 +127,7 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
                               options.previous ? options.previous->phy2log.data() + l * R : nullptr,
                               rows.data(), int64_t(rows.size())};
         algorithm->place(in, {phy2log.data() + l * R});
+        if (options.progress) options.progress(l + 1, L);
     }
     return phy2log;
 }

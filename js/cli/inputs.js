@@ -1,7 +1,8 @@
 // The load files of a command: one file, or several that make a history (oldest first), each
-// read by the core; a load_history file with --window K gives K-step windows.
+// read by the core as a stream (never whole in memory); a load_history file with --window K
+// gives K-step windows.
 import { about, UsageError } from './args.js';
-import { readText } from './io.js';
+import { fileReader } from './io.js';
 
 const TOPOLOGY_KEYS = ['replicas', 'groups', 'nodes', 'gpus'];
 
@@ -9,8 +10,9 @@ const TOPOLOGY_KEYS = ['replicas', 'groups', 'nodes', 'gpus'];
  * files: paths ('-' is standard input, at most once). Returns { windows, first, keptLayers,
  * topology }: the windows in order (LoadMatrix each), the first file's reading (format, shape,
  * fileLayers), the layers kept, and the topology keys the files record (which must agree).
+ * progress (see progress.js), when given, sees each file's bytes.
  */
-export function readInputs(eplb, files, { dropDense = false, window } = {}) {
+export function readInputs(eplb, files, { dropDense = false, window, progress } = {}) {
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const windows = [];
   const topology = {};
@@ -18,11 +20,20 @@ export function readInputs(eplb, files, { dropDense = false, window } = {}) {
   let first;
   for (const file of files) {
     const name = file === '-' ? 'standard input' : file;
-    const text = readText(file, 'load file');
-    const read = () => eplb.readLoads(text, { dropDense, windowSteps: window });
+    progress?.stage(`reading ${name}`);
+    const reader = fileReader(file, 'load file', (done, total) => progress?.update(done, total));
+    const read = () => {
+      try {
+        return eplb.readLoads(reader, { dropDense, windowSteps: window });
+      } catch (e) {
+        if (window !== undefined && /^a window of steps applies to a load_history file/.test(e.message))
+          throw new UsageError(`--window applies to load_history files; ${name} is a '${/'(\w+)' file$/.exec(e.message)?.[1]}' file`);
+        throw e;
+      } finally {
+        reader.close();
+      }
+    };
     const w = files.length > 1 ? about(`load file ${name}`, read) : read();
-    if (window !== undefined && w.format !== 'load_history')
-      throw new UsageError(`--window applies to load_history files; ${name} is a '${w.format}' file`);
     if (first === undefined) first = { ...w, name };
     else {
       if (w.layers !== first.layers || w.experts !== first.experts)

@@ -112,6 +112,9 @@ TEST(JsonStream, SameEventsAsNlohmannOnValidText) {
         EXPECT_EQ(ours(t), want);
         for (size_t chunk : {1, 2, 3, 7}) EXPECT_EQ(ours(t, chunk), want) << "chunks of " << chunk;
     }
+    // A byte order mark before the text is skipped, as nlohmann skips it.
+    EXPECT_EQ(ours("\xEF\xBB\xBF[1]", 1), theirs("[1]"));
+    EXPECT_EQ(ours("\xEF\xBB\xBF[1]"), theirs("\xEF\xBB\xBF[1]"));
     // A real dump, in chunks of every few sizes.
     const std::string dump = slurp(real_files().front());
     const auto want = theirs(dump);

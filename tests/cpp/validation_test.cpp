@@ -69,7 +69,8 @@ TEST(Validation, SizesBeyondTheLimits) {
     EXPECT_THROW(rebalance(ok_weights(), {4, 1, 1, int64_t(1) << 20}), LimitExceeded);
     EXPECT_THROW(rebalance(ok_weights(limits::max_layers + 1, 1), {1, 1, 1, 1}), LimitExceeded);
     // Within each limit, but the placement as a whole is too large.
-    EXPECT_THROW(rebalance(ok_weights(4096, 1), {1 << 20, 1, 1, 1}), LimitExceeded);
+    EXPECT_THROW(rebalance(ok_weights(4096, 1), {1 << 15, 1, 1, 1}), LimitExceeded);
+    EXPECT_THROW(rebalance(ok_weights(2, 4), {(1 << 16) + 4, 1, 1, 4}), LimitExceeded);
 }
 
 TEST(Validation, OptionsAreChecked) {

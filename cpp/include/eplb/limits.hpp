@@ -6,7 +6,7 @@ namespace eplb::limits {
 // Checked before any allocation that depends on them.
 constexpr int64_t max_layers = 4096;
 constexpr int64_t max_experts = 65536;
-constexpr int64_t max_replicas = 1 << 20;
+constexpr int64_t max_replicas = 1 << 16;
 constexpr int64_t max_gpus = 1 << 16;
 // layers x replicas (phy2log) and layers x experts x max replicas per expert (log2phy).
 constexpr int64_t max_placement_cells = int64_t(1) << 26;
