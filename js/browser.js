@@ -19,9 +19,9 @@ function wasmResponse(locateFile) {
     try {
       response = await fetch(url, { credentials: 'same-origin' });
     } catch (e) {
-      throw new EplbError(`loadEplb: could not fetch eplb.wasm from ${url} (${e.message}); ${hint}`);
+      throw new EplbError(`loadEplb: could not fetch eplb.wasm from ${url} (${e.message}); ${hint}`, locateFile ? 'invalid-input' : 'internal');
     }
-    if (!response.ok) throw new EplbError(`loadEplb: could not fetch eplb.wasm from ${url} (HTTP ${response.status}); ${hint}`);
+    if (!response.ok) throw new EplbError(`loadEplb: could not fetch eplb.wasm from ${url} (HTTP ${response.status}); ${hint}`, locateFile ? 'invalid-input' : 'internal');
     return response;
   };
 }

@@ -40,6 +40,7 @@ export function instantiate(factory, source) {
             input instanceof Uint8Array ? await WebAssembly.instantiate(input, imports) : await instantiateResponse(input, imports);
           receive(instance, compiled);
         } catch (e) {
+          if (e instanceof EplbError) throw e;
           const kind = e instanceof WebAssembly.LinkError || e instanceof TypeError ? 'is not the eplb.wasm of this version of the package' : 'could not be instantiated';
           throw new EplbError(`loadEplb: the WebAssembly module ${kind} (${String(e?.message ?? e).split('\n')[0]})`, 'invalid-input');
         }

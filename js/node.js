@@ -22,8 +22,9 @@ async function wasmFile(locateFile) {
     return checkedBinary(await readFile(where), `the file ${shown}`);
   } catch (e) {
     if (e instanceof EplbError) throw e;
+    // Without locateFile the package's own file is missing: a broken install, not the caller's mistake.
     throw new EplbError(`loadEplb: cannot read eplb.wasm at ${shown} (${REASONS[e.code] ?? e.message}); ` +
-      'pass locateFile (a function returning its path) or wasmBinary (its bytes)');
+      'pass locateFile (a function returning its path) or wasmBinary (its bytes)', locateFile ? 'invalid-input' : 'internal');
   }
 }
 

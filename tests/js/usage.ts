@@ -1,7 +1,8 @@
 // Compiled with `tsc --noEmit -p tests/js` against the hand-written declarations: a typical use
 // of every function, and misuses that must not compile (@ts-expect-error).
 import { loadEplb, EplbError } from 'eplb-wasm';
-import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
+import type { ByteSource, Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
+import wasmUrl from 'eplb-wasm/eplb.wasm';
 
 async function main(): Promise<void> {
   const eplb: Eplb = await loadEplb();
@@ -25,6 +26,16 @@ async function main(): Promise<void> {
   const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });
   const onSum: Evaluation = eplb.evaluate(fromHistory, windows);
   console.log(onSum.balancednessGpu);
+  const source: ByteSource = { read: (into: Uint8Array) => into.length && 0 };
+  const streamed: LoadFile = eplb.readLoads(source);
+  const fromBytes = eplb.placementFromJSON(new TextEncoder().encode(JSON.stringify(json)));
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, onProgress: (done: number, total: number) => console.log(done, total) });
+  const where: string = wasmUrl;
+  console.log(streamed.layers, fromBytes.layers, where);
+  // @ts-expect-error options take only their declared keys
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, group: 2 });
+  // @ts-expect-error a reader returns the number of bytes
+  eplb.readLoads({ read: (into: Uint8Array) => into });
   console.log(slots, m, ev, perLayer, moved, foreign, format, back, predicted.data, names, heap);
 
   // @ts-expect-error replicas is required
