@@ -1,6 +1,7 @@
 // The bytes of a file for the core's streaming readers: the core asks for a chunk at a time
 // (bindings/glue.hpp js_reader), so a file is never held whole in the WASM heap, and a reader
 // (e.g. over fs.readSync) need not hold it anywhere.
+import { EplbError } from './errors.js';
 import { fail } from './validate.js';
 
 const describe = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
@@ -54,7 +55,7 @@ export function withReader(Module, input, what, fn) {
     try {
       const n = read(new Uint8Array(Module.HEAPU8.buffer, ptr, capacity));
       if (!Number.isInteger(n) || n < 0 || n > capacity)
-        throw new TypeError(`read() must return the number of bytes it wrote (0 to ${capacity}), got ${n}`);
+        throw new EplbError(`read() must return the number of bytes it wrote (0 to ${capacity}), got ${n}`);
       return n;
     } catch (e) {
       failure = e;
