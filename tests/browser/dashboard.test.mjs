@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
+import { checkLimits } from './limits.mjs';
 import { checkTimeline } from './timeline.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -290,7 +291,10 @@ async function main() {
     await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
     check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
 
-    // 8. The timeline view (tests/browser/timeline.mjs).
+    // 8. The page at its edges (tests/browser/limits.mjs).
+    await checkLimits({ page, eplb, check, shots, bigInput: big });
+
+    // 9. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });
   } finally {
     await ctx.close();

@@ -6,7 +6,7 @@ import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 import { createTimeline, orderDumps } from './timeline/page.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [] };
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [], cancelling: false };
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
 
 function showError(title, detail) {
@@ -105,6 +105,12 @@ function scheduleRun() {
 // for the button, and the placement view catches up when shown again.
 function rerun() {
   if (!state.ready) return;
+  // The blur of an edited field, when the pointer goes down on Cancel, is no reason to run again:
+  // the edit applies with the next run.
+  if (state.cancelling) {
+    if (state.result) $('results').classList.add('stale');
+    return;
+  }
   if (state.view === 'timeline') state.placementDirty = true;
   else scheduleRun();
 }
@@ -139,6 +145,8 @@ function renderDetailViews() {
 
 function selectLayer(layer) {
   state.layer = layer;
+  // The list may hold only the worst layers (many layers): refill it to hold this one.
+  if (![...$('detailLayer').options].some((o) => o.value === String(layer))) fillDetailSelects(state.result, state.alg, layer);
   $('detailLayer').value = String(layer);
   renderBalancedness(state.result, state.layer);
   renderDetailViews();
@@ -177,7 +185,16 @@ function wire() {
   });
   timeline.wire(() => state.view === 'timeline' && scheduleRun());
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
-  $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
+  // pointerdown comes before the blur (and change) of a field being edited; click after.
+  $('cancel').addEventListener('pointerdown', () => { state.cancelling = true; });
+  $('cancel').addEventListener('click', () => {
+    state.cancelling = false;
+    clearTimeout(runTimer);
+    client.cancel();
+    setBusy(false);
+    $('progressLabel').textContent = '';
+  });
+  window.addEventListener('pointerup', () => setTimeout(() => { state.cancelling = false; }, 0));
   $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
   // Settings apply at once (a field commits on Enter or when it loses focus).

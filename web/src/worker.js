@@ -11,6 +11,8 @@ import { loadEplb } from 'eplb-wasm';
 import { runAll } from './compute.js';
 import { timelineJob } from './timeline/job.js';
 
+// Algorithms this worker's module has run (and so warmed up): their times are steady ones.
+const warmed = new Set();
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
 function describe(list) {
@@ -45,7 +47,7 @@ async function run({ id, source, topology, algorithms, dropDense }) {
     const weights = { data: w.data, layers: w.layers, experts: w.experts };
     if (!w.layers) throw new Error('the file has no layers with load');
     stage = 'rebalance';
-    const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }));
+    const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, warmed);
     const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: w.data };
     self.postMessage({ type: 'result', id, input, runs });
   } catch (err) {
