@@ -94,9 +94,9 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
                                      const Topology& topology, const Options& options) {
     const int64_t R = topology.replicas;
     validate_topology(topology, E);
-    if (L * R > limits::max_placement_cells)
+    if (L * R > limits::max_slots)
         throw LimitExceeded("the placement would have " + std::to_string(L * R) + " slots (layers x replicas), beyond the limit of " +
-                            std::to_string(limits::max_placement_cells));
+                            std::to_string(limits::max_slots));
     const auto& registry = detail::algorithm_registry();
     auto entry = std::find_if(registry.begin(), registry.end(),
                               [&](const detail::AlgorithmEntry& a) { return a.name == options.algorithm; });

@@ -66,7 +66,7 @@ Output:
   --progress           show progress on stderr even when it is not a terminal
   --help               this text
 
-Limits (docs/limits.md): replicas <= 65,536 a layer, layers x replicas <= 67,108,864 slots, and
+Limits (docs/limits.md): replicas <= 65,536 a layer, layers x replicas <= 4,194,304 slots, and
 log2phy (every expert padded to the most replicated one) <= 67,108,864 cells; --format sglang has
 no log2phy. A placement of a million slots or more is said to be large before it starts: the
 default algorithm may take minutes there, deepseek seconds.

@@ -65,7 +65,7 @@ function run(eplb, flags, positionals, format, progress) {
     }
   }
   const slots = w.layers * (Number.isSafeInteger(topo.replicas) ? topo.replicas : 0);
-  if (slots >= LARGE_SLOTS && slots <= 2 ** 26)
+  if (slots >= LARGE_SLOTS && slots <= 2 ** 22)
     progress.note(`${w.layers} layers x ${fmtCount(topo.replicas)} replicas = ${fmtCount(slots)} slots: a large placement; ` +
       (flags.algorithm === 'deepseek' ? 'it takes seconds' : 'it may take minutes (--algorithm deepseek: seconds)') +
       ', and the placement file is large');

@@ -71,6 +71,9 @@ TEST(Validation, SizesBeyondTheLimits) {
     // Within each limit, but the placement as a whole is too large.
     EXPECT_THROW(rebalance(ok_weights(4096, 1), {1 << 15, 1, 1, 1}), LimitExceeded);
     EXPECT_THROW(rebalance(ok_weights(2, 4), {(1 << 16) + 4, 1, 1, 4}), LimitExceeded);
+    // The work of a call: at most 2^22 slots (layers x replicas), checked before any is placed.
+    expect_message([&] { rebalance(ok_weights(65, 2), {1 << 16, 1, 1, 1}); }, "4259840 slots (layers x replicas), beyond the limit of 4194304");
+    EXPECT_EQ(rebalance_phy2log(ok_weights(64, 2), {1 << 16, 1, 1, 1}, Options{"deepseek"}).size(), size_t(1) << 22);
 }
 
 TEST(Validation, OptionsAreChecked) {
