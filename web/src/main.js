@@ -159,12 +159,17 @@ function topologyKeys(text) {
   return t;
 }
 
+// Files larger than this go to the worker as they are, which reads them a chunk at a time (a
+// 205 MB history is never a string); their topology keys are looked for in the first and last MiB.
+const LARGE_FILE = 16 * 2 ** 20;
+
 async function loadFile(file) {
   try {
-    const text = await file.text();
-    state.custom = { name: file.name, text };
+    const large = file.size > LARGE_FILE;
+    const text = large ? null : await file.text();
+    state.custom = large ? { name: file.name, file } : { name: file.name, text };
     setCustomFile(file.name);
-    const keys = topologyKeys(text);
+    const keys = topologyKeys(large ? (await file.slice(0, 2 ** 20).text()) + (await file.slice(-(2 ** 20)).text()) : text);
     if (Object.keys(keys).length) {
       setTopology(keys);
       topologyHint();

@@ -1,6 +1,6 @@
 // Web Worker: owns the WASM module and does all computation, so the page never freezes.
 // Protocol:
-//   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, topology, algorithms, dropDense }
+//   page -> worker  { type: 'run', id, source: { name, url } | { name, text } | { name, file }, topology, algorithms, dropDense }
 //                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
 //                     (series: see timeline/job.js)
 //   worker -> page  { type: 'ready', algorithms: [{ name, description }], predictors: [name] }
@@ -29,7 +29,23 @@ ready.then(
   (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
 );
 
+// A File, read a chunk at a time as the core asks for it (FileReaderSync: workers only).
+function fileReader(file) {
+  const reader = new FileReaderSync();
+  let at = 0;
+  return {
+    read(into) {
+      const n = Math.min(into.length, file.size - at);
+      if (n <= 0) return 0;
+      into.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(at, at + n))));
+      at += n;
+      return n;
+    },
+  };
+}
+
 async function readSource(source) {
+  if (source.file) return fileReader(source.file);
   if (typeof source.text === 'string') return source.text;
   const res = await fetch(source.url);
   if (!res.ok) throw new Error(`could not fetch ${source.url}: HTTP ${res.status}`);
