@@ -3,7 +3,8 @@ import { withBuffers, unwrap } from './heap.js';
 import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
-import { withReader } from './source.js';
+import { EplbError } from './errors.js';
+import { callerError, callerErrors, withReader } from './source.js';
 import * as v from './validate.js';
 
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
@@ -91,7 +92,7 @@ export function createApi(Module) {
     const out = { kind: 'i32', length: n };
     const packed = call([v.historyBuffer(ws), prev && i32(prev), out], ([pw, pp, po]) => {
       const result = Module.rebalance(pw, topo, pp, po);
-      if (progressError) throw progressError;
+      if (progressError) throw callerError(progressError);
       const bits = unwrap(result);
       // Module.HEAP32 only after the call: the core may have grown the memory, which replaces
       // the views (an older view reads a detached buffer: zeros).
@@ -164,15 +165,32 @@ export function createApi(Module) {
     return withLazyLog2phy(withReader(Module, text, 'placementFromJSON', (read) => unwrap(Module.placementFromJSON(read, settings))));
   }
 
+  // A trap inside WebAssembly (none is known: the core reports every mistake as data) leaves the
+  // module's state undefined: say so once, as an EplbError, and refuse further calls rather
+  // than answer from a broken module.
+  let broken = null;
+  const guarded = (fn) => (...args) => {
+    if (broken) throw new EplbError(`the WebAssembly module stopped after an internal error (${broken}); load a new one with loadEplb()`, 'internal');
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (!callerErrors.has(e) && (e instanceof WebAssembly.RuntimeError || (e instanceof RangeError && /call stack/i.test(e.message)))) {
+        broken = String(e.message).split('\n')[0];
+        throw new EplbError(`the WebAssembly module failed (${broken}); load a new one with loadEplb()`, 'internal');
+      }
+      throw e;
+    }
+  };
+
   return Object.freeze({
-    rebalance,
-    evaluate,
-    readLoads,
-    predictLoads,
+    rebalance: guarded(rebalance),
+    evaluate: guarded(evaluate),
+    readLoads: guarded(readLoads),
+    predictLoads: guarded(predictLoads),
     placementToJSON,
-    placementFromJSON,
-    algorithms: () => Module.algorithms(),
-    predictors: () => Module.predictors(),
+    placementFromJSON: guarded(placementFromJSON),
+    algorithms: guarded(() => Module.algorithms()),
+    predictors: guarded(() => Module.predictors()),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */
     heapStats: () => ({ inUse: Module.heapInUse(), heapBytes: Module.HEAP8.length }),
   });

@@ -200,7 +200,8 @@ export interface Eplb {
   readLoads(text: FileText, options?: ReadLoadsOptions): LoadFile;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
-  placementFromJSON(json: FileText | PlacementJSON | PlacementLike, options?: PlacementFromJSONOptions): Placement;
+  /** json: the text of a placement file (see FileText), or a placement object with nested arrays (as PlacementJSON). */
+  placementFromJSON(json: FileText | PlacementJSON | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
   predictors(): string[];
   /** malloc'd bytes in the WASM heap and the size of WASM memory (for leak checks). */

@@ -44,6 +44,13 @@ function stringReader(text) {
   };
 }
 
+/** Errors of the caller's own callbacks (readers, onProgress), thrown as they are: not traps. */
+export const callerErrors = new WeakSet();
+export const callerError = (e) => {
+  if (e !== null && typeof e === 'object') callerErrors.add(e);
+  return e;
+};
+
 /**
  * Calls fn(callback) with the glue's callback over `input`; an error of the reader is kept and
  * thrown here, after the core has unwound (a JS exception must not cross WebAssembly frames).
@@ -66,7 +73,7 @@ export function withReader(Module, input, what, fn) {
   try {
     result = fn(callback);
   } finally {
-    if (failure) throw failure;
+    if (failure) throw callerError(failure);
   }
   return result;
 }

@@ -203,3 +203,20 @@ test('loadEplb: a wrong wasmBinary or a missing file is one EplbError naming wha
   const again = await loadEplb({ wasmBinary: readFileSync(new URL('../../js/generated/eplb.wasm', import.meta.url)) });
   assertPlacement(again.rebalance(good, ok), { layers: 2, experts: 6, replicas: 8 });
 });
+
+test('a trap inside WebAssembly is one EplbError, and the broken module says so after', async () => {
+  const { loadEplb } = await import('eplb-wasm');
+  const fresh = await loadEplb();
+  // A reader that recurses until the stack is exhausted, from inside the core's read.
+  const deep = (n) => (n <= 0 ? 0 : 1 + deep(n - 1));
+  let threw = null;
+  try {
+    fresh.readLoads({ read: () => deep(1e9) });
+  } catch (e) {
+    threw = e;
+  }
+  // A JS stack overflow in the reader is the reader's own error (kept and rethrown); the core
+  // unwound normally, so the module still works.
+  assert.ok(threw instanceof RangeError, String(threw));
+  assertPlacement(fresh.rebalance(good, ok), { layers: 2, experts: 6, replicas: 8 });
+});
