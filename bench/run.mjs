@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { memorySection, runMemory } from './lib/memory.mjs';
+import { nextWindowSection, runNextWindow } from './lib/next-window.mjs';
 import { qualitySections, runQuality } from './lib/quality.mjs';
 import { f1, ms, ratio, renderMarkdown, renderText } from './lib/report.mjs';
 import { runSpeed, speedSections, speedTargets } from './lib/speed.mjs';
@@ -15,7 +16,7 @@ import { algorithmsOf, policiesOf, progress, root } from './lib/suite.mjs';
 import { runTimeline, timelineSection } from './lib/timeline.mjs';
 import { timeline as timelineSpec } from './workloads.mjs';
 
-const SECTIONS = ['speed', 'quality', 'timeline', 'memory'];
+const SECTIONS = ['speed', 'quality', 'next-window', 'timeline', 'memory'];
 const MD_BEGIN = '<!-- npm run bench: begin -->';
 const MD_END = '<!-- npm run bench: end -->';
 const USAGE = `Usage: npm run bench -- [options]   (node bench/run.mjs [options])
@@ -188,6 +189,7 @@ async function main() {
   try {
     if (opts.only.includes('speed')) results.speed = await runSpeed(eplb, ctx);
     if (opts.only.includes('quality')) results.quality = runQuality(eplb, ctx);
+    if (opts.only.includes('next-window')) results.nextWindow = runNextWindow(eplb, ctx);
     if (opts.only.includes('timeline')) results.timeline = runTimeline(eplb, ctx);
     if (opts.only.includes('memory')) results.memory = runMemory(eplb, ctx);
   } finally {
@@ -197,6 +199,7 @@ async function main() {
   if (results.speed || results.memory) sections.push(targetsSection(results));
   if (results.speed) sections.push(speedSections(results.speed, results.ctx));
   if (results.quality) sections.push(...qualitySections(results.quality));
+  if (results.nextWindow) sections.push(nextWindowSection(results.nextWindow));
   if (results.timeline) sections.push(timelineSection(results.timeline));
   if (results.memory) sections.push(memorySection(results.memory));
   const header = [

@@ -110,6 +110,17 @@ export const timeline = {
   native: { args: ['--preset', 'small,v3', '--seeds', '1,2,3,4', '--windows', '8'] },
 };
 
+/**
+ * Use 4: next-window balance from a history (bench/lib/next-window.mjs): each real file held out,
+ * the other files of its phase the history; and the window after the last `history` windows of
+ * drifting series. Every algorithm and policy against deepseek on the history's sum.
+ */
+export const nextWindow = {
+  topologies: ['v3', 'v3-1node', '1node-320-64'],
+  files: realData.files.map((f) => f.name),
+  series: { shape: '58x256', seeds: [1, 2, 3, 4], windows: 8, history: 4 },
+};
+
 /** Speed: one rebalance call per shape; V3 on a real file, the larger shapes on synthetic loads. */
 export const speed = {
   cases: [
@@ -158,6 +169,7 @@ export const quick = {
   speedNative: { repetitions: 3, minTime: 0.05 },
   referenceCalls: { v3: 3, '61x512': 1, '61x1024': 1 },
   sideBySide: { case: 'v3', rounds: 3, wasmCalls: 20, nativeMinTime: 0.05, growthCase: '61x1024', growthCalls: 3 },
+  nextWindow: { topologies: ['v3'], files: ['prefill_in512', 'prefill_in1024', 'prefill_in2048', 'decode_in500out1500', 'decode_in1000out1000', 'decode_in1800out100'], series: { shape: '58x256', seeds: [1], windows: 6, history: 4 } },
   memoryCalls: 1000,
   memoryBudgetSeconds: 10,
 };

@@ -113,6 +113,27 @@ val algorithms_js() {
     return out;
 }
 
+// [{name, summary}] of every algorithm.
+val algorithm_info_js() {
+    val out = val::array();
+    for (const auto& a : algorithm_info()) {
+        val o = val::object();
+        o.set("name", a.name);
+        o.set("summary", a.summary);
+        out.call<void>("push", o);
+    }
+    return out;
+}
+
+// The policies of `algorithm` ("": every policy name), or {error, code} for an unknown algorithm.
+val policies_js(std::string algorithm) {
+    return guarded([&] {
+        val out = val::array();
+        for (const auto& name : algorithm.empty() ? policies() : policies(algorithm)) out.call<void>("push", name);
+        return out;
+    });
+}
+
 }  // namespace
 }  // namespace eplb::wasm
 
@@ -120,4 +141,6 @@ EMSCRIPTEN_BINDINGS(eplb_placement) {
     emscripten::function("rebalance", &eplb::wasm::rebalance_js);
     emscripten::function("placementFromJSON", &eplb::wasm::placement_from_json_js);
     emscripten::function("algorithms", &eplb::wasm::algorithms_js);
+    emscripten::function("algorithmInfo", &eplb::wasm::algorithm_info_js);
+    emscripten::function("policies", &eplb::wasm::policies_js);
 }

@@ -5,6 +5,7 @@ import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import { EplbError } from './errors.js';
 import { callerError, callerErrors, withReader } from './source.js';
+import { createPlanner } from './plan.js';
 import * as v from './validate.js';
 
 const i32 = (ph) => ({ kind: 'i32', source: ph.data, length: ph.layers * ph.replicas });
@@ -182,14 +183,20 @@ export function createApi(Module) {
     }
   };
 
+  const algorithms = guarded(() => Module.algorithms());
+  const policies = guarded((algorithm) => unwrap(Module.policies(v.string(algorithm, 'algorithm', ''))));
+  const api = { rebalance: guarded(rebalance), evaluate: guarded(evaluate) };
   return Object.freeze({
-    rebalance: guarded(rebalance),
-    evaluate: guarded(evaluate),
+    ...api,
+    plan: createPlanner({ ...api, algorithms, policies }),
     readLoads: guarded(readLoads),
     predictLoads: guarded(predictLoads),
     placementToJSON,
     placementFromJSON: guarded(placementFromJSON),
-    algorithms: guarded(() => Module.algorithms()),
+    algorithms,
+    /** [{ name, summary }] of every algorithm, in the order of algorithms(). */
+    algorithmInfo: guarded(() => Module.algorithmInfo()),
+    policies,
     predictors: guarded(() => Module.predictors()),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */
     heapStats: () => ({ inUse: Module.heapInUse(), heapBytes: Module.HEAP8.length }),

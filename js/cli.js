@@ -5,6 +5,7 @@ import { parseArgs, UsageError } from './cli/args.js';
 import { evaluateCommand } from './cli/evaluate.js';
 import { ALGORITHMS, MAIN } from './cli/help.js';
 import { ClosedOutput, writeOutput } from './cli/io.js';
+import { planCommand } from './cli/plan.js';
 import { rebalanceCommand } from './cli/rebalance.js';
 
 function algorithmsCommand(eplb, argv) {
@@ -15,7 +16,7 @@ function algorithmsCommand(eplb, argv) {
   writeOutput(null, flags.json ? JSON.stringify(names) + '\n' : names.join('\n') + '\n');
 }
 
-const COMMANDS = { rebalance: rebalanceCommand, evaluate: evaluateCommand, algorithms: algorithmsCommand };
+const COMMANDS = { rebalance: rebalanceCommand, evaluate: evaluateCommand, plan: planCommand, algorithms: algorithmsCommand };
 
 // The package's module, or a clear line when this checkout has not built it.
 async function loadModule() {

@@ -192,17 +192,94 @@ export interface ByteSource {
 
 /** The text of a file: a string, its UTF-8 bytes, or a ByteSource (a file is read as a stream). */
 export type FileText = string | Uint8Array | ArrayBuffer | ByteSource;
+export interface PlanOptions {
+  gpus: number;
+  /** Default 1. */
+  nodes?: number;
+  /** Default 1. */
+  groups?: number;
+  /**
+   * Redundant experts per layer to try (replicas = experts + redundant); values whose replicas
+   * do not divide over the GPUs are skipped with a note. Default: five values a GPU apart from
+   * the smallest that divides.
+   */
+  redundant?: number[];
+  /** Default ['deepseek', 'default']. */
+  algorithms?: string[];
+  /** Default ['auto', 'hybrid']; an algorithm without one of them is left out with a note. */
+  policies?: Policy[];
+  /** The placement in service: passed to rebalance in the rows of its slot count (movedSlots there). */
+  previous?: PlacementLike;
+  /** Bytes of one expert's weights in one layer: adds redundantBytesPerGpu. */
+  expertBytes?: number;
+  /** Called before each rebalance of the sweep and once at the end (done === total). */
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/** One (redundancy, algorithm, policy) of a plan. */
+export interface PlanRow {
+  redundant: number;
+  replicas: number;
+  algorithm: string;
+  policy: Policy;
+  /** The placement rebalance makes from the whole history, measured on the history's sum. */
+  balancednessGpu: number;
+  /**
+   * Leave-one-out with at least 3 windows: each window held out, the placement made from the
+   * others (in order, same settings) and measured on it; the mean over the windows. Else null.
+   */
+  nextWindowGpu: number | null;
+  homeNodeFraction: number;
+  /** Against options.previous, in the rows of its slot count; else null. */
+  movedSlots: number | null;
+  upperBound: number;
+  /** layers x redundant / gpus x expertBytes; null without expertBytes. */
+  redundantBytesPerGpu: number | null;
+}
+
+/** Per policy: the smallest redundancy whose figure is at least 0.99 x the policy's best. */
+export interface PlanChoice {
+  policy: Policy;
+  /** nextWindowGpu, or balancednessGpu when the rows have no next-window figure. */
+  measure: 'nextWindowGpu' | 'balancednessGpu';
+  redundant: number;
+  replicas: number;
+  algorithm: string;
+  value: number;
+  best: { redundant: number; algorithm: string; value: number };
+}
+
+export interface PlanResult {
+  rows: PlanRow[];
+  choices: PlanChoice[];
+  /** Sentences on what was skipped or left out. */
+  notes: string[];
+  windows: number;
+  layers: number;
+  experts: number;
+  gpus: number;
+  nodes: number;
+  groups: number;
+  /** 'leave-one-out' when nextWindowGpu was measured, else null. */
+  nextWindow: 'leave-one-out' | null;
+}
 
 export interface Eplb {
   rebalance(loads: LoadHistory, options: RebalanceOptions): Placement;
   /** Measures on the loads (on their sum for a history). */
   evaluate(placement: PlacementLike, loads: LoadHistory, options?: EvaluateOptions): Evaluation;
   readLoads(text: FileText, options?: ReadLoadsOptions): LoadFile;
+  /** The capacity planner: one row per (redundancy, algorithm, policy); see PlanRow. */
+  plan(loads: LoadHistory, options: PlanOptions): PlanResult;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
   /** json: the text of a placement file (see FileText), or a placement object with nested arrays (as PlacementJSON). */
   placementFromJSON(json: FileText | PlacementJSON | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
+  /** Each algorithm with a one-line summary, in the order of algorithms(). */
+  algorithmInfo(): { name: string; summary: string }[];
+  /** The policy names rebalance accepts; with an algorithm, the ones it implements. */
+  policies(algorithm?: string): Policy[];
   predictors(): string[];
   /** malloc'd bytes in the WASM heap and the size of WASM memory (for leak checks). */
   heapStats(): { inUse: number; heapBytes: number };

@@ -104,13 +104,15 @@ export function weights(w, name = 'weights') {
   return { data, layers, experts, nested: false };
 }
 
+/** True for an array of matrices (a history), false for one matrix (nested or typed). */
+export const isHistory = (h) => Array.isArray(h) && h.length > 0 && (!Array.isArray(h[0]) || Array.isArray(h[0][0]));
+
 /**
  * A load matrix, or a history of them (an array of matrices, oldest first, all of one shape).
  * Returns the checked windows (one for a matrix) as weights() returns each.
  */
 export function history(h, name = 'weights') {
-  const many = Array.isArray(h) && h.length > 0 && (!Array.isArray(h[0]) || Array.isArray(h[0][0]));
-  if (!many) return [weights(h, name)];
+  if (!isHistory(h)) return [weights(h, name)];
   const ws = h.map((w, i) => weights(w, `${name}[${i}]`));
   const { layers, experts } = ws[0];
   ws.forEach((w, i) => {

@@ -1,5 +1,7 @@
 // `npm run demo:node`: balances the bundled DeepSeek-V3 loads with every algorithm of the
-// package, prints the comparison table and writes the per-layer balancedness plot as SVG.
+// package, prints the comparison table (same window, and next window: each file placed from the
+// other files of its phase and measured on itself), writes the per-layer balancedness plot as SVG,
+// and prints the capacity plan of the bundled files (eplb plan: balance per redundant experts).
 //   node web/node-demo.mjs [--replicas 288 --groups 8 --nodes 4 --gpus 32] [--file prefill_in4096.json] [--out plot.svg]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEplb } from 'eplb-wasm';
 import { balancednessSvg } from './src/plots/balancedness.js';
 import { fmtRatio, fmtMs } from './src/format.js';
+import { planTable } from '../js/cli/plan-table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '..', 'data', 'deepseek-v3-sglang');
@@ -14,7 +17,8 @@ const dataDir = path.join(here, '..', 'data', 'deepseek-v3-sglang');
 const USAGE = `Usage: node web/node-demo.mjs [options]     (npm run demo:node -- [options])
 
 Balances the bundled DeepSeek-V3 SGLang dumps with every algorithm of the package, prints the
-comparison table and writes the per-layer balancedness plot of one file as SVG.
+comparison table (same window and next window), writes the per-layer balancedness plot of one
+file as SVG, and prints the capacity plan of the bundled files.
 
   --replicas R   physical expert slots per layer (default 288)
   --groups G     expert groups (default 8)
@@ -62,12 +66,12 @@ function table(header, rows, left = 2) {
 async function main(opts) {
   const topology = { replicas: opts.replicas, groups: opts.groups, nodes: opts.nodes, gpus: opts.gpus };
   const eplb = await loadEplb();
-  const algorithms = eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name));
+  const algorithms = eplb.algorithms();
   const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.json')).sort();
   if (!files.includes(opts.file)) throw new UsageError(`--file must be one of: ${files.join(', ')}`);
-
   // The topology first (a mistake is one line, before any output).
   eplb.rebalance(eplb.readLoads(fs.readFileSync(path.join(dataDir, opts.file)), { dropDense: true }), topology);
+
   console.log(`eplb-wasm on ${files.length} DeepSeek-V3 SGLang dumps (dense layers skipped), ` +
     `${topology.replicas} replicas, ${topology.groups} groups, ${topology.nodes} nodes, ${topology.gpus} GPUs; ` +
     `time = median of ${opts.repeat} rebalance calls over all layers\n`);
@@ -103,6 +107,29 @@ async function main(opts) {
     fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessGpu))), fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessReplica))),
     fmtRatio(mean(perAlg[a].map((x) => x.ev.gapToBound))), fmtMs(median(perAlg[a].map((x) => x.ms)))]), 1));
 
+  // Next window: a placement serves the loads after it. Each file held out in turn, the other files
+  // of its phase (prefill or decode) are the history; deepseek places the history's sum.
+  const loads = Object.fromEntries(files.map((f) => {
+    const w = eplb.readLoads(fs.readFileSync(path.join(dataDir, f), 'utf8'), { dropDense: true });
+    return [f, { data: w.data, layers: w.layers, experts: w.experts }];
+  }));
+  const phase = (f) => f.split('_')[0];
+  const sum = (ws) => ({ data: ws[0].data.map((_, i) => ws.reduce((a, w) => a + w.data[i], 0)), layers: ws[0].layers, experts: ws[0].experts });
+  const next = Object.fromEntries(algorithms.map((a) => [a, []]));
+  for (const file of files) {
+    const history = files.filter((g) => g !== file && phase(g) === phase(file)).map((g) => loads[g]);
+    for (const algorithm of algorithms) {
+      const p = eplb.rebalance(algorithm === 'deepseek' ? sum(history) : history, { ...topology, algorithm });
+      next[algorithm].push({ file, phase: phase(file), b: eplb.evaluate(p, loads[file]).balancednessGpu });
+    }
+  }
+  const phases = [...new Set(files.map(phase))];
+  const nextMean = (a, ph) => mean(next[a].filter((x) => !ph || x.phase === ph).map((x) => x.b));
+  console.log('\nnext window (each file placed from the other files of its phase, measured on itself; deepseek places their sum):');
+  console.log(table(['algorithm', 'same window', ...phases.map((ph) => `next: ${ph}`), 'next: all', 'vs deepseek'], algorithms.map((a) => [a,
+    fmtRatio(mean(perAlg[a].map((x) => x.ev.balancednessGpu))), ...phases.map((ph) => fmtRatio(nextMean(a, ph))), fmtRatio(nextMean(a)),
+    `${nextMean(a) >= nextMean('deepseek') ? '+' : ''}${(nextMean(a) - nextMean('deepseek')).toFixed(4)}`]), 1));
+
   const svg = balancednessSvg({
     layerLabels: Array.from(plotInput.w.keptLayers),
     series: plotInput.runs.map((r) => ({ name: r.algorithm, values: r.ev.layerBalancednessGpu, overall: r.ev.balancednessGpu })),
@@ -113,6 +140,17 @@ async function main(opts) {
   fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
   fs.writeFileSync(opts.out, svg);
   console.log(`\nper-layer balancedness plot (${opts.file}): ${path.resolve(opts.out)}`);
+
+  // The plan: the 12 files as one history (leave-one-out over them), redundant experts from 0 up,
+  // the topology's auto policy and hybrid, deepseek and default (what `eplb plan` prints).
+  const history = files.map((f) => eplb.readLoads(fs.readFileSync(path.join(dataDir, f), 'utf8'), { dropDense: true }));
+  const { groups, nodes, gpus } = topology;
+  console.log(`\ncapacity plan of the ${files.length} files (eplb plan ${files.length === 12 ? 'data/deepseek-v3-sglang/*.json' : '...'} --gpus ${gpus} --nodes ${nodes} --groups ${groups} --drop-dense):`);
+  const t0 = performance.now();
+  const plan = eplb.plan(history, { gpus, nodes, groups });
+  console.log(planTable(plan, { names: files }).trimEnd());
+  for (const note of plan.notes) console.log(`note: ${note}`);
+  console.log(`(${plan.rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 try {

@@ -278,6 +278,7 @@ bool Balanced::reference_no_better(const LayerInput& in, bool by_group, double m
 }
 
 void Balanced::place(const LayerInput& in, LayerOutput out) {
+    if (scenario_.applies(in)) return place_for_history(in, out);
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
     const bool by_group = in.policy != Policy::global;
@@ -291,17 +292,32 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     // The reference under the same constraints (its hierarchical placement is a valid hybrid
     // one), unless a cheap look at it shows that it cannot do better.
     if (reference_no_better(in, by_group, mine)) return;
+    take_reference_if(in, out.phy2log, [&](const int32_t* ref) { return max_gpu_load(in.weight, E, ref, R, G) < mine; });
+}
+
+void Balanced::place_for_history(const LayerInput& in, LayerOutput out) {
+    const double mine = scenario_.place(in, rule_, out.phy2log);
+    if (!safety_net_) return;
+    const int32_t R = int32_t(in.topology.replicas), G = int32_t(in.topology.gpus);
+    take_reference_if(in, out.phy2log, [&](const int32_t* ref) { return scenario_.scenarios().heaviest_sum(ref, R, G) < mine; });
+}
+
+template <class Better>
+bool Balanced::take_reference_if(const LayerInput& in, int32_t* phy2log, Better better) {
+    const Topology& t = in.topology;
+    const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
+    const bool by_group = in.policy != Policy::global;
     LayerInput ref_in{in.weight, in.experts, in.topology, by_group ? Policy::hierarchical : Policy::global,
                       in.options, in.previous, in.windows, in.window_count};
     ref_.resize(size_t(R));
     reference_.place(ref_in, {ref_.data()});
-    const double theirs = max_gpu_load(in.weight, E, ref_.data(), R, G);
-    if (!(theirs < mine)) return;
+    if (!better(ref_.data())) return false;
     // Taken only without two replicas of an expert on one GPU, unless the topology forces that.
     const int32_t nodes = by_group ? int32_t(t.nodes) : 1;
     const bool avoidable = int64_t(E / nodes) * (G / nodes) >= R / nodes;
-    if (!remove_duplicates(in.weight, E, ref_.data(), R, G, nodes) && avoidable) return;
-    std::copy(ref_.begin(), ref_.end(), out.phy2log);
+    if (!remove_duplicates(in.weight, E, ref_.data(), R, G, nodes) && avoidable) return false;
+    std::copy(ref_.begin(), ref_.end(), phy2log);
+    return true;
 }
 
 // The reference may put two replicas of an expert on one GPU. Each such replica is swapped, inside

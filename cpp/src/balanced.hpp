@@ -6,6 +6,7 @@
 #include "bin_solver.hpp"
 #include "deepseek.hpp"
 #include "node_balancer.hpp"
+#include "scenario_placer.hpp"
 
 namespace eplb::detail {
 
@@ -43,6 +44,9 @@ private:
 //    each node's replicas onto its GPUs;
 //  - with `safety_net`, each layer also gets the reference placement and keeps whichever has the
 //    lighter heaviest GPU, so it is never worse than the reference on any layer.
+// Given a history of two or more windows, a layer is placed for all of them at once instead
+// (ScenarioPlacer), and the safety net compares the sums over the windows of each window's
+// heaviest GPU (the reference placing the windows' sum).
 class Balanced : public Algorithm {
 public:
     Balanced(Apportionment rule, bool joint, bool safety_net) : rule_(rule), joint_(joint), safety_net_(safety_net) {}
@@ -56,6 +60,7 @@ private:
     BinSolver solver_;
     GroupAssigner assigner_;
     NodeBalancer node_balancer_;
+    ScenarioPlacer scenario_;
     DeepSeek reference_;
     BalancedPacker packer_;
     Replicator replicator_;
@@ -68,6 +73,10 @@ private:
     // Both return the heaviest GPU's load.
     double place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);
     double place_hybrid(const LayerInput& in, int32_t* phy2log);
+    void place_for_history(const LayerInput& in, LayerOutput out);
+    // Replaces out with the reference's placement when `better` says it is better; returns whether it did.
+    template <class Better>
+    bool take_reference_if(const LayerInput& in, int32_t* phy2log, Better better);
     bool remove_duplicates(const double* w, int32_t E, int32_t* phy2log, int32_t R, int32_t G, int32_t nodes);
     bool reference_no_better(const LayerInput& in, bool by_group, double mine);
     double max_gpu_load(const double* w, int32_t E, const int32_t* phy2log, int32_t R, int32_t G);

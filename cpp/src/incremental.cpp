@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "eplb/error.hpp"
+#include "scenario_placer.hpp"
 
 namespace eplb::detail {
 namespace {
@@ -744,12 +745,16 @@ bool Incremental::best_pairing(double mu, std::vector<int32_t>& target) {
     std::vector<int64_t> wgt(size_t(N_) * size_t(N_));
     double best = std::numeric_limits<double>::max();
     auto score = [&]() {
+        // The soft maximum alone bounds the score from below: most partitions stop here.
+        if (!(*std::max_element(bl.begin(), bl.end()) / nmean < best - 1e-12)) return;  // soft max >= max
+        const double spread = soft_max(bl, kNodeSoftness * nmean) / nmean;
+        if (!(spread < best - 1e-12)) return;
         std::fill(wgt.begin(), wgt.end(), 0);
         for (int32_t g = 0; g < groups_; ++g) ++wgt[size_t(block[size_t(g)]) * size_t(N_) + size_t(group_node_[size_t(g)])];
         max_weight_assignment(wgt, N_, assign);
         int32_t stay = 0;
         for (int32_t b = 0; b < N_; ++b) stay += int32_t(wgt[size_t(b) * size_t(N_) + size_t(assign[size_t(b)])]);
-        const double sc = soft_max(bl, kNodeSoftness * nmean) / nmean + mu * double(groups_ - stay);
+        const double sc = spread + mu * double(groups_ - stay);
         if (sc < best - 1e-12) {  // ties: the first partition in enumeration order
             best = sc;
             target.assign(size_t(groups_), 0);
@@ -879,22 +884,25 @@ int64_t Incremental::soft_swaps(int32_t* x, const int32_t* prev) {
             const int32_t lo = hier ? (g1 / gpn_) * spn_ : 0, hi = hier ? lo + spn_ : R_;
             for (int32_t s1 = g1 * spg_; s1 < (g1 + 1) * spg_; ++s1) {
                 const int32_t a = x[s1];
-                for (int32_t t1 = lo; t1 < hi; ++t1) {
-                    const int32_t g2 = t1 / spg_;
-                    if (g2 == g1) continue;
-                    const double d = r[size_t(s1)] - r[size_t(t1)];
-                    if (!(d > 0) || !(load[size_t(g1)] - load[size_t(g2)] > d * 0.5)) continue;
-                    const int32_t b = x[t1];
-                    const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
-                    const double f = std::exp(d * inv);
-                    const double nz = z - ex[size_t(g1)] - ex[size_t(g2)] + ex[size_t(g1)] / f + ex[size_t(g2)] * f;
-                    // gain > best  <=>  nz < z * exp(-(best + cost * kMoveCost) * mean / scale)
-                    if (!(nz < bound[size_t(cost + 2)])) continue;
-                    const double gain = scale * std::log(z / nz) / mean - kMoveCost * double(cost);
-                    if (!(gain > best)) continue;
-                    if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
-                    best = gain, bs = s1, bt = t1;
-                    set_bounds();
+                for (int32_t g2 = lo / spg_; g2 < hi / spg_; ++g2) {
+                    // Only a lighter GPU can take load: 0 < d < 2 (load_g1 - load_g2).
+                    const double gap = load[size_t(g1)] - load[size_t(g2)];
+                    if (g2 == g1 || !(gap > 0)) continue;
+                    for (int32_t t1 = g2 * spg_; t1 < (g2 + 1) * spg_; ++t1) {
+                        const double d = r[size_t(s1)] - r[size_t(t1)];
+                        if (!(d > 0) || !(gap > d * 0.5)) continue;
+                        const int32_t b = x[t1];
+                        const int64_t cost = changed(s1, b) - changed(s1, a) + changed(t1, a) - changed(t1, b);
+                        const double f = std::exp(d * inv);
+                        const double nz = z - ex[size_t(g1)] - ex[size_t(g2)] + ex[size_t(g1)] / f + ex[size_t(g2)] * f;
+                        // gain > best  <=>  nz < z * exp(-(best + cost * kMoveCost) * mean / scale)
+                        if (!(nz < bound[size_t(cost + 2)])) continue;
+                        const double gain = scale * std::log(z / nz) / mean - kMoveCost * double(cost);
+                        if (!(gain > best)) continue;
+                        if (!dup_ok && (on_gpu(b, g1) || on_gpu(a, g2))) continue;
+                        best = gain, bs = s1, bt = t1;
+                        set_bounds();
+                    }
                 }
             }
         }
@@ -908,6 +916,47 @@ int64_t Incremental::soft_swaps(int32_t* x, const int32_t* prev) {
         std::swap(r[size_t(bs)], r[size_t(bt)]);
     }
     return diff;
+}
+
+// Hierarchical: a new group-to-node map for start_ only where it lowers the soft maximum of the
+// node loads (w_) by more than kRepairGain of a node's mean per exchange of two groups. Returns
+// whether start_ changed; group_node_ follows it.
+bool Incremental::remap_groups() {
+    bool swapped = false;
+    std::vector<int32_t> target;
+    if (best_pairing(kRepairGain / 2, target)) {
+        // Exchanges of two groups until every group is on its target node.
+        for (int32_t guard = 0; guard < groups_; ++guard) {
+            int32_t a = -1, b = -1;
+            for (int32_t g = 0; g < groups_ && a < 0; ++g)
+                if (group_node_[size_t(g)] != target[size_t(g)]) a = g;
+            if (a < 0) break;
+            const int32_t A = group_node_[size_t(a)], B = target[size_t(a)];
+            for (int32_t g = 0; g < groups_; ++g)  // a group of B that leaves B, preferably for A
+                if (group_node_[size_t(g)] == B && target[size_t(g)] != B && (b < 0 || target[size_t(g)] == A)) b = g;
+            swapped_.resize(size_t(R_));
+            if (b < 0 || !swap_groups(start_.data(), swapped_.data(), 0, a, b) || !policy_holds(swapped_.data())) {
+                policy_holds(start_.data());
+                break;
+            }
+            start_.assign(swapped_.begin(), swapped_.end());
+            swapped = true;
+        }
+    } else {
+        // Too many groups to enumerate the maps: at most one exchange, the best one.
+        int32_t g1 = -1, g2 = -1;
+        double gain = 0;
+        if (best_group_swap(g1, g2, gain) && gain > kRepairGain) {
+            swapped_.resize(size_t(R_));
+            if (swap_groups(start_.data(), swapped_.data(), 0, g1, g2) && policy_holds(swapped_.data())) {
+                start_.assign(swapped_.begin(), swapped_.end());
+                swapped = true;
+            } else {
+                policy_holds(start_.data());
+            }
+        }
+    }
+    return swapped;
 }
 
 void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* out) {
@@ -941,45 +990,9 @@ void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* o
         for (auto& v : shrunk_) v *= s0 / s1;
     w_ = shrunk_.data();
 
-    // 3. Hierarchical: a new group-to-node map only where it lowers the soft maximum of the node
-    //    loads by more than kRepairGain of a node's mean per exchange of two groups.
+    // 3. Hierarchical: a new group-to-node map where it clearly pays.
     start_.assign(prev, prev + R_);
-    bool swapped = false;
-    if (hier) {
-        std::vector<int32_t> target;
-        if (best_pairing(kRepairGain / 2, target)) {
-            // Exchanges of two groups until every group is on its target node.
-            for (int32_t guard = 0; guard < groups_; ++guard) {
-                int32_t a = -1, b = -1;
-                for (int32_t g = 0; g < groups_ && a < 0; ++g)
-                    if (group_node_[size_t(g)] != target[size_t(g)]) a = g;
-                if (a < 0) break;
-                const int32_t A = group_node_[size_t(a)], B = target[size_t(a)];
-                for (int32_t g = 0; g < groups_; ++g)  // a group of B that leaves B, preferably for A
-                    if (group_node_[size_t(g)] == B && target[size_t(g)] != B && (b < 0 || target[size_t(g)] == A)) b = g;
-                swapped_.resize(size_t(R_));
-                if (b < 0 || !swap_groups(start_.data(), swapped_.data(), 0, a, b) || !policy_holds(swapped_.data())) {
-                    policy_holds(start_.data());
-                    break;
-                }
-                start_.assign(swapped_.begin(), swapped_.end());
-                swapped = true;
-            }
-        } else {
-            // Too many groups to enumerate the maps: at most one exchange, the best one.
-            int32_t g1 = -1, g2 = -1;
-            double gain = 0;
-            if (best_group_swap(g1, g2, gain) && gain > kRepairGain) {
-                swapped_.resize(size_t(R_));
-                if (swap_groups(start_.data(), swapped_.data(), 0, g1, g2) && policy_holds(swapped_.data())) {
-                    start_.assign(swapped_.begin(), swapped_.end());
-                    swapped = true;
-                } else {
-                    policy_holds(start_.data());
-                }
-            }
-        }
-    }
+    const bool swapped = hier && remap_groups();
     // 4. Replica counts towards D'Hondt's where that clearly pays; 5. swaps for the soft maximum.
     repaired_.assign(start_.begin(), start_.end());
     lazy_recount(repaired_.data());
@@ -991,6 +1004,45 @@ void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* o
         else ++st->repaired, st->repaired_moves += mv;
     }
     std::copy(repaired_.begin(), repaired_.end(), out);
+}
+
+void Incremental::scenario_drift(const int32_t* prev, int32_t* out) {
+    const bool hier = policy_ == Policy::hierarchical && N_ > 1;
+    // The node-level and count decisions are made on the scenarios' mean (at the layer's scale).
+    const double* w_in = w_;
+    double total = 0;
+    for (int32_t e = 0; e < E_; ++e) total += w_in[e];
+    shrunk_.resize(size_t(E_));
+    for (int32_t e = 0; e < E_; ++e) shrunk_[size_t(e)] = scenarios_.mean[size_t(e)] * total;
+    w_ = shrunk_.data();
+    start_.assign(prev, prev + R_);
+    const bool swapped = hier && remap_groups();
+    repaired_.assign(start_.begin(), start_.end());
+    lazy_recount(repaired_.data());
+    w_ = w_in;
+    // Then the packer's exchanges, each paying for the slots it moves.
+    count_.assign(size_t(E_), 0);
+    for (int32_t s = 0; s < R_; ++s) ++count_[size_t(repaired_[size_t(s)])];
+    block_.assign(size_t(E_), 0);
+    if (hier)
+        for (int32_t e = 0; e < E_; ++e) block_[size_t(e)] = group_node_[size_t(e / group_size_)];
+    ScenarioPacker::Problem p;
+    p.scenarios = &scenarios_;
+    p.count = count_.data();
+    p.gpus = G_, p.slots_per_gpu = spg_, p.gpus_per_block = hier ? gpn_ : G_, p.block_of = block_.data();
+    p.passes = kScenarioPasses;
+    p.start = repaired_.data();
+    p.previous = prev;
+    p.move_cost = kScenarioMoveCost * double(scenarios_.count) / (double(G_) * double(G_));
+    packer_.pack(p, out);
+    std::fill(count_.begin(), count_.end(), 0);
+    int64_t mv = 0;
+    for (int32_t s = 0; s < R_; ++s) mv += out[s] != prev[s];
+    for (IncrementalStats* st : {&stats_, &incremental_totals()}) {
+        ++st->layers;
+        if (swapped) ++st->mixed, st->mixed_moves += mv;
+        else ++st->repaired, st->repaired_moves += mv;
+    }
 }
 
 void Incremental::place(const LayerInput& in, LayerOutput out) {
@@ -1007,6 +1059,13 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     spn_ = R_ / N_;
     gpn_ = G_ / N_;
     w_ = in.weight;
+
+    // A history in the default mode: no fresh placement needed (see scenario_drift).
+    const Options& opt = in.options;
+    if (in.previous && opt.tolerance < 0 && opt.max_moves < 0 && policy_ != Policy::hybrid && in.window_count >= 2) {
+        scenarios_.build(in);
+        if (scenarios_.count >= 2 && policy_holds(in.previous)) return scenario_drift(in.previous, out.phy2log);
+    }
 
     fresh_.resize(size_t(R_));
     inner_->place(in, {fresh_.data()});

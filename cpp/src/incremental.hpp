@@ -27,6 +27,8 @@
 #include <vector>
 
 #include "algorithm.hpp"
+#include "scenario_packer.hpp"
+#include "scenarios.hpp"
 
 namespace eplb::detail {
 
@@ -51,6 +53,10 @@ constexpr double kRecountMargin = 0.1;
 constexpr double kGpuSoftness = 0.02;
 constexpr double kMoveCost = 0.0002;
 constexpr int32_t kGivers = 16;
+// With a history (two or more scenarios), default mode: an exchange of the packer must lower the
+// sum over scenarios and GPUs of squared GPU loads by more than this many squared mean GPU loads
+// (per scenario) for each slot it moves (docs/migration.md: how it was chosen).
+constexpr double kScenarioMoveCost = 0.0002;
 // The heaviest replica may be this much heavier than the fresh placement's.
 inline double rep_tolerance(double tol) { return 20 * tol; }
 // The busiest GPU may be this much busier than the fresh placement's.
@@ -103,6 +109,12 @@ private:
     // (hierarchical), replica counts towards D'Hondt's (lazy_recount), then swaps that lower the
     // soft maximum of the GPU loads by more than their cost (soft_swaps).
     void drift_place(const int32_t* prev, double fresh_load, int32_t* out);
+    // Default mode with a history: the group-to-node map and replica counts as in drift_place,
+    // decided on the scenarios' mean; then the ScenarioPacker's exchanges from that start, each
+    // paying kScenarioMoveCost per moved slot.
+    void scenario_drift(const int32_t* prev, int32_t* out);
+    // drift_place's step 3 on start_ (hierarchical).
+    bool remap_groups();
     // Hierarchical, few groups: into `target`, the node of each group minimising the soft maximum
     // of the node loads plus mu per group that moves; false if there are too many maps to try.
     bool best_pairing(double mu, std::vector<int32_t>& target);
@@ -135,6 +147,9 @@ private:
     std::vector<double> load_, sq_, delta_, dsq_;
     std::vector<char> is_touched_;
     std::vector<double> shrunk_;
+    Scenarios scenarios_;
+    ScenarioPacker packer_;
+    std::vector<int32_t> block_;
 };
 
 // Maximum-weight perfect assignment on an n x n matrix of non-negative integers (row-major):

@@ -49,9 +49,32 @@ void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R) {
 
 }  // namespace
 
+std::vector<AlgorithmInfo> algorithm_info() {
+    std::vector<AlgorithmInfo> out;
+    for (const auto& a : detail::algorithm_registry()) out.push_back({a.name, a.summary});
+    return out;
+}
+
 std::vector<std::string> algorithms() {
     std::vector<std::string> names;
     for (const auto& a : detail::algorithm_registry()) names.push_back(a.name);
+    return names;
+}
+
+std::vector<std::string> policies() { return {"auto", "hierarchical", "global", "hybrid"}; }
+
+std::vector<std::string> policies(const std::string& algorithm) {
+    const auto& registry = detail::algorithm_registry();
+    auto entry = std::find_if(registry.begin(), registry.end(),
+                              [&](const detail::AlgorithmEntry& a) { return a.name == algorithm; });
+    if (entry == registry.end())
+        throw InvalidInput("unknown algorithm '" + algorithm + "' (known: " + known_algorithms() + ")");
+    const auto instance = entry->make();
+    std::vector<std::string> names;
+    for (const std::string& name : policies()) {
+        const Policy p = parse_policy(name);
+        if (p == Policy::automatic || instance->supports(p)) names.push_back(name);
+    }
     return names;
 }
 

@@ -26,9 +26,9 @@ std::unique_ptr<Algorithm> make_hamilton() {
 
 const std::vector<AlgorithmEntry>& algorithm_registry() {
     static const std::vector<AlgorithmEntry> entries = {
-        {"default", "the recommended algorithm (currently balanced)", &make_balanced},
-        {"deepseek", "DeepSeek's reference EPLB, reproduced exactly", &make<DeepSeek>},
-        {"balanced", "replica counts chosen jointly with packing, local search over all GPU pairs, no duplicate replicas on a GPU, never worse than deepseek per layer", &make_balanced},
+        {"default", "the recommended algorithm (currently balanced): given a history of windows, placed for all of them at once", &make_balanced},
+        {"deepseek", "DeepSeek's reference EPLB, reproduced exactly (a history: its sum)", &make<DeepSeek>},
+        {"balanced", "replica counts chosen jointly with packing, local search over all GPU pairs, no duplicate replicas on a GPU, never worse than deepseek per layer; a history: even GPU loads in every window", &make_balanced},
         {"sainte-lague", "Sainte-Lague replica counts, then balanced's packing and local search", &make_sainte_lague},
         {"hamilton", "Hamilton (largest remainder) replica counts, then balanced's packing and local search", &make_hamilton},
     };

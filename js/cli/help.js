@@ -4,6 +4,7 @@ export const MAIN = `eplb: expert-parallelism load balancing for Mixture-of-Expe
 Usage:
   eplb rebalance LOADS.json... --replicas R --groups G --nodes N --gpus P [options]
   eplb evaluate --placement P.json LOADS.json... [--gpus P --nodes N --groups G] [options]
+  eplb plan LOADS.json... --gpus P [--nodes N --groups G] [--redundant 0,32,64] [options]
   eplb algorithms [--json]
   eplb --help | --version (-V)
   eplb COMMAND --help
@@ -12,6 +13,8 @@ Commands:
   rebalance   place the experts of every layer on GPUs, for the loads of one file or for a
               history of several; prints the placement
   evaluate    score a placement (ours, or one from vLLM/SGLang) against a load file
+  plan        how much balance each number of redundant experts buys, per algorithm and
+              policy, on the loads seen and on loads not seen (leave-one-out over the files)
   algorithms  list the algorithms --algorithm accepts
 
 Load files (JSON) may be a [layers][experts] matrix, {"weight": [[...]]}, an SGLang
@@ -60,8 +63,15 @@ Input:
 Output:
   --stats              add a "stats" key with the measures of 'eplb evaluate' on the loads (on
                        their sum for a history), the input format and the number of windows
-  --format F           json (default) or sglang: {"physical_to_logical_map": [[...]]}, the file
-                       SGLang's --init-expert-location reads (every layer of the input)
+  --format F           json (default); sglang: {"physical_to_logical_map": [[...]]}, the file
+                       SGLang's --init-expert-location reads (every layer of the input); or
+                       trtllm: YAML for TensorRT-LLM's LLM API options (--config), moe_config:
+                       load_balancer: num_slots R, layer_updates_per_iter 0 and
+                       initial_global_assignments {LAYER: [expert of each slot]}. LAYER is the
+                       model's layer index, MoE layers only: give a file of every layer of the
+                       model (an SGLang dump) with --drop-dense, which keys the kept layers by
+                       their row in the file; without --drop-dense the rows are keyed 0, 1, ...
+                       and none may be all zero (a model whose every layer is MoE)
   --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
   --progress           show progress on stderr even when it is not a terminal
   --help               this text
@@ -91,6 +101,50 @@ One input at most may be - (standard input).
   --drop-dense         leave out the all-zero layers of LOADS.json (a placement of every layer
                        of the file is then reduced to the kept layers)
   --window K           accepted for symmetry with rebalance (a history is measured on its sum)
+  --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
+  --progress           show progress on stderr even when it is not a terminal
+  --help               this text
+`;
+
+export const PLAN = `Usage: eplb plan LOADS.json... --gpus P [--nodes N --groups G] [options]
+
+For each number of redundant experts, algorithm and policy, makes the placement
+'eplb rebalance LOADS.json... --replicas E+redundant' makes with those settings and prints one
+row: redundant, replicas (= experts + redundant), algorithm, policy,
+  balancedness_gpu    that placement measured on the sum of the files (what 'eplb evaluate
+                      --placement it LOADS.json...' reports): the loads it was made for;
+  next_window_gpu     leave-one-out over the files (at least 3, else null): each file held
+                      out in turn, the placement made from the other files (in their order,
+                      same settings) and measured on the held-out file; the mean of those
+                      balancedness figures, each file counting once. Loads the placement has
+                      not seen: what to expect when traffic moves on;
+  home_node_fraction  share of the load served on its group's home node (same window);
+  moved_slots         slots whose expert differs from --previous (rows of its slot count);
+  upper_bound         the best balancedness any placement can reach (same window);
+  redundant_bytes_per_gpu  MoE layers x redundant / GPUs x --expert-bytes (with it).
+The table ends with, per policy, the smallest redundancy whose next-window figure is within 1%
+of the best one of that policy (at least 0.99 x the best; same-window with fewer than 3 files).
+A redundancy whose replicas do not divide over the GPUs is skipped with a note on stderr, as is
+an algorithm without a policy asked for. Progress goes to stderr when the sweep takes more
+than a second.
+
+  --gpus P             GPUs (required unless the load files record num_gpus)
+  --nodes N            nodes (gpus % N == 0); default 1
+  --groups G           expert groups (experts % G == 0); default 1
+  --redundant LIST     comma-separated redundant experts per layer, e.g. 0,32,64; default five
+                       values a GPU apart from the smallest that divides (0,32,...,128 for 256
+                       experts on 32 GPUs)
+  --algorithms LIST    comma-separated, see 'eplb algorithms'; default deepseek,default
+  --policies LIST      comma-separated of auto, hierarchical, global, hybrid; default auto,hybrid
+                       (auto is hierarchical when groups % nodes == 0, else global)
+  --expert-bytes B     bytes of one expert's weights in one layer: adds the memory per GPU that
+                       the redundant experts take
+  --previous PREV.json the placement in service: passed to rebalance (as --previous) in the rows
+                       of its slot count, which then count moved_slots
+  --drop-dense         leave out the layers whose loads are all zero
+  --window K           cut each load_history file into windows of K steps (each window then
+                       counts as a file, also for leave-one-out)
+  --json               print {"rows": [...]} instead of the table
   --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
   --progress           show progress on stderr even when it is not a terminal
   --help               this text

@@ -1,7 +1,8 @@
 // eplb rebalance: load files in (one, or a history of several), a placement (SPEC section 2 JSON
-// or SGLang's init file) out, written as a stream.
+// or SGLang's init file, or TensorRT-LLM's options) out, written as a stream.
 import { checkLog2phyCells } from '../log2phy.js';
 import { writePlacementJSON } from '../placement-json.js';
+import { placementToTRTLLM } from '../trtllm.js';
 import { about, parseArgs, UsageError } from './args.js';
 import { REBALANCE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
@@ -19,18 +20,34 @@ const FLAGS = {
 // algorithm's local search: up to minutes at many GPUs, docs/limits.md): say so first.
 export const LARGE_SLOTS = 2 ** 20;
 
+// TensorRT-LLM keys the placement by the model's layer index and has no entry for dense layers:
+// without --drop-dense, the input's rows are those indices and none may be all zero.
+function moeLayersOf(windows) {
+  const { layers, experts } = windows[0];
+  for (let l = 0; l < layers; l++) {
+    let load = 0;
+    for (const w of windows) for (let e = 0; e < experts; e++) load += w.data[l * experts + e];
+    if (load === 0)
+      throw new UsageError(`--format trtllm leaves dense layers out, and layer ${l} of the input is all zero (a dense layer): add --drop-dense`);
+  }
+  return Array.from({ length: layers }, (_, l) => l);
+}
+
 export function rebalanceCommand(eplb, argv) {
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (flags.help) return writeOutput(null, REBALANCE);
   if (positionals.length === 0) throw new UsageError('rebalance needs an input file of loads (see eplb rebalance --help)');
   if (flags.window !== undefined && flags.window < 1) throw new UsageError(`--window must be at least 1, got ${flags.window}`);
   const format = flags.format ?? 'json';
-  if (format !== 'json' && format !== 'sglang') throw new UsageError(`--format must be json or sglang, got '${format}'`);
+  if (!['json', 'sglang', 'trtllm'].includes(format)) throw new UsageError(`--format must be json, sglang or trtllm, got '${format}'`);
   if (format === 'sglang' && flags['drop-dense'])
     throw new UsageError('--format sglang writes every layer of the input; leave out --drop-dense');
   for (const flag of ['max-moves', 'tolerance'])
     if (flags[flag] !== undefined && flags.previous === undefined)
       throw new UsageError(`--${flag} applies to rebalancing from the placement in service: give it with --previous PREV.json`);
+  if (format === 'trtllm' && flags.stats)
+    throw new UsageError('--format trtllm writes TensorRT-LLM options, which have no place for --stats; leave it out');
+
   if (flags.previous === '-' && positionals.includes('-'))
     throw new UsageError('standard input (-) can be read only once: give the load file or --previous as a file');
 
@@ -75,6 +92,11 @@ function run(eplb, flags, positionals, format, progress) {
     maxMoves: flags['max-moves'], tolerance: flags.tolerance,
     ...(progress.enabled && { onProgress: (done, total) => progress.update(done, total, false) }),
   });
+
+  if (format === 'trtllm') {
+    const layers = flags['drop-dense'] ? Array.from(inputs.keptLayers) : moeLayersOf(inputs.windows);
+    return writeOutput(flags.output, placementToTRTLLM(p, { layers }));
+  }
   // The output is checked before any of it is written: log2phy pads every expert to the most
   // replicated one.
   if (format === 'json') {

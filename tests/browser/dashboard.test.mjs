@@ -12,6 +12,8 @@ import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
 import { checkLimits } from './limits.mjs';
 import { checkTimeline } from './timeline.mjs';
+import { checkPlan } from './plan.mjs';
+import { checkHistory } from './history.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -77,7 +79,7 @@ function checkChunking(eplb, algorithms) {
 
 async function main() {
   const eplb = await loadPackage();
-  checkChunking(eplb, eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name)));
+  checkChunking(eplb, eplb.algorithms());
   const server = await serve({ port: 0, quiet: true });
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eplb-chromium-'));
   const ctx = await chromium.launchPersistentContext(userDir, {
@@ -291,18 +293,24 @@ async function main() {
     await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
     check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
 
-    // 8. The page at its edges (tests/browser/limits.mjs).
+    // 7a. The placement view at its edges (tests/browser/limits.mjs).
     await checkLimits({ page, eplb, check, shots, bigInput: big });
 
-    // 9. The timeline view (tests/browser/timeline.mjs).
+    // 7b. Several files as a history (tests/browser/history.mjs).
+    await checkHistory({ page, eplb, check, shots, dataDir, waitReady });
+
+    // 8. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });
+
+    // 9. The plan view (tests/browser/plan.mjs).
+    await checkPlan({ page, eplb, check, shots, dataDir });
   } finally {
     await ctx.close();
     server.close();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
   check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
-  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png and timeline.png`);
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, timeline.png and plan.png`);
   if (failures) process.exitCode = 1;
 }
 

@@ -73,6 +73,25 @@ TEST(Determinism, PlacementsMatchTheRecord) {
                 }
             }
     }
+    // Placements for a history of three files (the scenario path of the balanced algorithms).
+    for (size_t f = 0; f + 2 < files.size(); f += 4) {
+        const LoadHistory history{real_loads(files[f]), real_loads(files[f + 1]), real_loads(files[f + 2])};
+        for (const auto& t : {Topology{288, 8, 4, 32}, Topology{288, 8, 1, 32}})
+            for (const std::string name : {"default", "sainte-lague"})
+                for (Policy policy : {Policy::automatic, Policy::hybrid}) {
+                    if (policy == Policy::hybrid && t.nodes == 1) continue;
+                    Options o;
+                    o.algorithm = name;
+                    o.policy = policy;
+                    const std::string key = std::filesystem::path(files[f]).stem().string() + "/history-3/" +
+                                            std::to_string(t.nodes) + "-nodes/" + name + "/" + policy_name(policy);
+                    const std::string hash = std::to_string(fnv1a(rebalance(history, t, o).phy2log));
+                    if (write)
+                        record[key] = hash;
+                    else
+                        EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
+                }
+    }
     if (write) std::ofstream(path) << record.dump(1) << "\n";
 }
 

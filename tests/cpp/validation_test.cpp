@@ -1,4 +1,5 @@
 // Bad input to rebalance gets eplb::InvalidInput with a message that names the rule and values.
+#include <algorithm>
 #include <limits>
 
 #include "test_util.hpp"
@@ -32,6 +33,37 @@ TEST(Validation, TopologyRulesOfTheSpec) {
     expect_message([&] { rebalance(ok_weights(), {-4, 1, 1, 2}); }, "num_replicas (-4) must be a positive integer");
     expect_message([&] { rebalance(ok_weights(), {4, 0, 1, 2}); }, "num_groups (0)");
     expect_message([&] { rebalance(ok_weights(), {4, 1, -1, 2}); }, "num_nodes (-1)");
+}
+
+// policies(algorithm) lists exactly the policies rebalance accepts for that algorithm.
+TEST(Validation, PoliciesOfAnAlgorithmAreTheOnesItAccepts) {
+    EXPECT_EQ(policies(), (std::vector<std::string>{"auto", "hierarchical", "global", "hybrid"}));
+    const auto w = ok_weights(2, 8);
+    for (const std::string& name : algorithms()) {
+        const auto listed = policies(name);
+        ASSERT_GE(listed.size(), 3u) << name;
+        EXPECT_EQ(listed[0], "auto") << name;
+        for (const std::string& policy : policies()) {
+            Options o;
+            o.algorithm = name;
+            o.policy = parse_policy(policy);
+            const bool ok = std::find(listed.begin(), listed.end(), policy) != listed.end();
+            if (ok) EXPECT_NO_THROW(rebalance(w, {8, 2, 2, 4}, o)) << name << " " << policy;
+            else expect_message([&] { rebalance(w, {8, 2, 2, 4}, o); }, "does not support policy '" + policy + "'");
+        }
+    }
+    const auto deepseek = policies("deepseek");
+    EXPECT_EQ(std::count(deepseek.begin(), deepseek.end(), "hybrid"), 0);
+    expect_message([] { policies("nosuch"); }, "unknown algorithm 'nosuch'");
+}
+
+TEST(Validation, AlgorithmInfoNamesEveryAlgorithmWithASummary) {
+    const auto info = algorithm_info();
+    ASSERT_EQ(info.size(), algorithms().size());
+    for (size_t i = 0; i < info.size(); ++i) {
+        EXPECT_EQ(info[i].name, algorithms()[i]);
+        EXPECT_FALSE(info[i].summary.empty()) << info[i].name;
+    }
 }
 
 TEST(Validation, BadLoadsNameLayerAndExpert) {

@@ -5,6 +5,12 @@ import { assertPlacement, eplb, realFiles, realLoads } from './helpers.mjs';
 
 const v3 = { replicas: 288, groups: 8, nodes: 4, gpus: 32 };
 
+test('algorithmInfo names every algorithm, in order, with a summary', () => {
+  const info = eplb.algorithmInfo();
+  assert.deepEqual(info.map((a) => a.name), eplb.algorithms());
+  for (const a of info) assert.ok(a.summary.length > 10, a.name);
+});
+
 test('the project bundles the 12 real dumps', () => {
   assert.equal(realFiles().length, 12);
 });

@@ -3,6 +3,8 @@
 import { loadEplb, EplbError } from 'eplb-wasm';
 import type { ByteSource, Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
 import wasmUrl from 'eplb-wasm/eplb.wasm';
+import { placementToTRTLLM } from 'eplb-wasm/trtllm';
+import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON, PlanChoice, PlanResult, PlanRow, Policy } from 'eplb-wasm';
 
 async function main(): Promise<void> {
   const eplb: Eplb = await loadEplb();
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
   const json: PlacementJSON = eplb.placementToJSON(p);
   const back: Placement = eplb.placementFromJSON(json, { gpus: 2 });
   const predicted = eplb.predictLoads([[[1, 2]], { data: new Float64Array(2), layers: 1, experts: 2 }], { predictor: 'sum' });
-  const names: string[] = [...eplb.algorithms(), ...eplb.predictors()];
+  const names: string[] = [...eplb.algorithms(), ...eplb.predictors(), ...eplb.algorithmInfo().map((a) => `${a.name}: ${a.summary}`)];
   const heap: number = eplb.heapStats().inUse;
   const windows = eplb.readLoads('{"load_history": [[[1, 2]]]}', { windowSteps: 1 }).windows ?? [];
   const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });
@@ -36,6 +38,16 @@ async function main(): Promise<void> {
   eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, group: 2 });
   // @ts-expect-error a reader returns the number of bytes
   eplb.readLoads({ read: (into: Uint8Array) => into });
+  const plan: PlanResult = eplb.plan([[[1, 2]], [[2, 1]], [[1, 1]]], {
+    gpus: 1, redundant: [0, 2], algorithms: ['deepseek'], policies: ['auto', 'hybrid'], expertBytes: 1e6,
+    previous: fromHistory, onProgress: (done: number, total: number, label: string) => console.log(done, total, label),
+  });
+  const row: PlanRow = plan.rows[0];
+  const next: number | null = row.nextWindowGpu;
+  const choice: PlanChoice = plan.choices[0];
+  const policyNames: Policy[] = eplb.policies('deepseek');
+  const yaml: string = placementToTRTLLM(p, { layers: w.keptLayers });
+  console.log(next, choice.measure, policyNames, yaml.length, plan.notes.join());
   console.log(slots, m, ev, perLayer, moved, foreign, format, back, predicted.data, names, heap);
 
   // @ts-expect-error replicas is required
@@ -44,6 +56,10 @@ async function main(): Promise<void> {
   eplb.rebalance([['1', '2']], { replicas: 2, gpus: 1 });
   // @ts-expect-error policy names are fixed
   eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, policy: 'fastest' });
+  // @ts-expect-error the planner needs the number of GPUs
+  eplb.plan([[1, 2]], { redundant: [0] });
+  // @ts-expect-error redundant is a list of numbers
+  eplb.plan([[1, 2]], { gpus: 1, redundant: '0,32' });
   // @ts-expect-error data must be a float typed array
   eplb.rebalance({ data: new Int32Array(2), layers: 1, experts: 2 }, { replicas: 2, gpus: 1 });
 

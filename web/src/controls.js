@@ -20,6 +20,15 @@ export function fillDatasets(list) {
   if (!list.includes(DEFAULT_FILE) && list.length) sel.value = list[0];
 }
 
+// The bundled files as older windows of a history (none ticked at first).
+export function fillHistory(list) {
+  $('historyFiles').innerHTML = list.map((f) => `<label class="check"><input type="checkbox" name="history" value="${f}"> ${datasetLabel(f)}</label>`).join('');
+}
+
+export function chosenHistory() {
+  return [...document.querySelectorAll('#historyFiles input:checked')].map((i) => i.value);
+}
+
 // Adds (or updates) the entry for a file the user dropped or chose, and selects it.
 export function setCustomFile(name) {
   const sel = $('dataset');

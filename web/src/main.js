@@ -1,9 +1,10 @@
 // Dashboard entry point: wires the controls, the worker and the views together.
 import { WorkerClient } from './worker-client.js';
-import { fillDatasets, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
+import { fillDatasets, fillHistory, chosenHistory, setCustomFile, fillAlgorithms, chosenAlgorithms, readTopology, setTopology, topologyHint, wireFileInput } from './controls.js';
 import { renderSummary, renderBalancedness, fillDetailSelects, renderDetail, renderHeatmap, worstLayer } from './views.js';
 import { placementDocument, measuresDocument, saveJson } from './downloads.js';
 import { createTimeline, orderDumps } from './timeline/page.js';
+import { createPlan } from './plan/page.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [], cancelling: false };
@@ -55,8 +56,17 @@ const timeline = createTimeline({
   },
 });
 
+const plan = createPlan({
+  client, readTopology, showError, clearError, onProgress: showProgress,
+  setBusy: (busy) => {
+    if (busy) { $('progress').value = 0; $('progressLabel').textContent = 'starting…'; }
+    setBusy(busy);
+  },
+});
+
 function run() {
   if (state.view === 'timeline') return timeline.run();
+  if (state.view === 'plan') return plan.run();
   state.placementDirty = false;
   return runPlacement();
 }
@@ -68,13 +78,18 @@ async function runPlacement() {
   const algorithms = chosenAlgorithms();
   if (!algorithms.length) return showError('No algorithm chosen: ', 'tick at least one algorithm.');
   const source = currentSource();
+  // Older windows first (in the list's order), the chosen file last; with no history, the other
+  // bundled files of the chosen file's phase are what its placement is measured on next.
+  const older = chosenHistory().filter((f) => f !== source.name).map((f) => ({ name: f, url: `data/${f}` }));
+  const phase = (f) => f.split('_')[0];
+  const unseen = older.length || source.text ? [] : (state.bundled || []).filter((f) => f !== source.name && phase(f) === phase(source.name)).map((f) => ({ name: f, url: `data/${f}` }));
   const token = ++state.runs; // a newer run replaces this one
   setBusy(true);
   $('progress').value = 0;
   $('progressLabel').textContent = 'starting…';
   const started = performance.now();
   try {
-    const result = await client.run({ source, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
+    const result = await client.run({ source, history: older, unseen, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
     result.wallMs = performance.now() - started;
     state.result = result;
     state.topology = topology;
@@ -111,7 +126,7 @@ function rerun() {
     if (state.result) $('results').classList.add('stale');
     return;
   }
-  if (state.view === 'timeline') state.placementDirty = true;
+  if (state.view === 'timeline' || state.view === 'plan') state.placementDirty = true;
   else scheduleRun();
 }
 
@@ -124,6 +139,9 @@ function setView(view) {
   if (view === 'timeline') {
     timeline.render();
     if (state.ready && !timeline.hasResult()) scheduleRun();
+  } else if (view === 'plan') {
+    plan.render();
+    if (state.ready && !plan.hasResult()) scheduleRun();
   } else if (state.ready && (!state.result || state.placementDirty)) {
     scheduleRun();
   } else if (state.result) {
@@ -186,9 +204,10 @@ async function loadFile(file) {
 function wire() {
   for (const b of document.querySelectorAll('nav.tabs button')) b.addEventListener('click', () => {
     setView(b.dataset.view);
-    history.replaceState(null, '', b.dataset.view === 'timeline' ? '#timeline' : location.pathname + location.search);
+    history.replaceState(null, '', b.dataset.view === 'placement' ? location.pathname + location.search : `#${b.dataset.view}`);
   });
   timeline.wire(() => state.view === 'timeline' && scheduleRun());
+  plan.wire();
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
   // pointerdown comes before the blur (and change) of a field being edited; click after.
   $('cancel').addEventListener('pointerdown', () => { state.cancelling = true; });
@@ -205,6 +224,7 @@ function wire() {
   // Settings apply at once (a field commits on Enter or when it loses focus).
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'dropDense']) $(id).addEventListener('change', rerun);
   $('algorithms').addEventListener('change', rerun);
+  $('historyFiles').addEventListener('change', rerun);
   $('zoomBal').addEventListener('change', () => state.result && renderBalancedness(state.result, state.layer));
   wireFileInput(loadFile);
   $('detailAlg').addEventListener('change', (ev) => { state.alg = Number(ev.target.value); fillDetailSelects(state.result, state.alg, state.layer); renderDetailViews(); });
@@ -224,7 +244,7 @@ function wire() {
   let resizeTimer;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => (state.view === 'timeline' ? timeline.render() : state.result && render()), 150);
+    resizeTimer = setTimeout(() => (state.view === 'timeline' ? timeline.render() : state.view === 'plan' ? plan.render() : state.result && render()), 150);
   });
 }
 
@@ -239,14 +259,17 @@ async function start() {
     state.bundled = [];
   }
   fillDatasets(state.bundled);
+  fillHistory(state.bundled);
   state.files = orderDumps(state.bundled);
   timeline.sourceHint();
   const algos = await client.ready();
   fillAlgorithms(algos);
+  plan.fill(state.files, algos);
   timeline.fillPredictors(client.predictors);
   $('run').disabled = false;
   state.ready = true;
   if (location.hash === '#timeline') setView('timeline');
+  else if (location.hash === '#plan') setView('plan');
   else runPlacement();
 }
 

@@ -4,7 +4,8 @@ import { seriesColor } from './plots/palette.js';
 import { esc } from './plots/svg.js';
 
 const COLUMNS = [
-  { key: 'balancednessGpu', label: 'Balancedness (GPU)', hint: 'sum of mean GPU load ÷ sum of max GPU load over layers; 1 is perfect', better: 'high' },
+  { key: 'balancednessGpu', label: 'Balancedness (GPU)', hint: 'sum of mean GPU load ÷ sum of max GPU load over layers, on the loads placed for (a history: their sum); 1 is perfect', better: 'high' },
+  { key: 'nextWindowGpu', label: 'Next window (GPU)', hint: 'balancedness on loads the placement was not made from: with a history, each file left out in turn and placed from the others; with one bundled file, its placement measured on the other files of its phase', better: 'high' },
   { key: 'balancednessReplica', label: 'Balancedness (replica)', hint: 'the same over the replica slots instead of GPUs', better: 'high' },
   { key: 'upperBound', label: 'Upper bound', hint: 'no placement with this topology can do better (GPU)', better: null },
   { key: 'gapToBound', label: 'Gap to bound', hint: 'upper bound − balancedness (GPU)', better: 'low' },
@@ -15,7 +16,8 @@ export function summaryTableHtml(runs) {
   const best = {};
   for (const c of COLUMNS) {
     if (!c.better || runs.length < 2) continue;
-    const vals = runs.map((r) => r.evaluation[c.key]);
+    const vals = runs.map((r) => r.evaluation[c.key]).filter((v) => typeof v === 'number');
+    if (!vals.length) continue;
     best[c.key] = c.better === 'high' ? Math.max(...vals) : Math.min(...vals);
   }
   const head = `<tr><th scope="col">Algorithm</th>${COLUMNS.map((c) => `<th scope="col" title="${esc(c.hint)}">${c.label}</th>`).join('')}` +
@@ -24,6 +26,7 @@ export function summaryTableHtml(runs) {
   const rows = runs.map((r, i) => {
     const cells = COLUMNS.map((c) => {
       const v = r.evaluation[c.key];
+      if (typeof v !== 'number') return `<td class="num" data-key="${c.key}" title="no loads left to measure on: tick older files under History">–</td>`;
       const isBest = best[c.key] !== undefined && Math.abs(v - best[c.key]) < 5e-5;
       return `<td class="num${isBest ? ' best' : ''}" data-key="${c.key}">${fmtRatio(v)}</td>`;
     }).join('');

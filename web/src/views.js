@@ -26,9 +26,11 @@ export function inputSummary(result, topology) {
   const first = input.keptLayers[0], last = input.keptLayers[input.keptLayers.length - 1];
   const span = input.layers > 1 ? ` (model layers ${first}–${last})` : '';
   const steps = input.format === 'load_history' && input.historySteps ? ` (${input.historySteps} steps summed)` : '';
+  const windows = input.windows && input.windows.length > 1 ? ` · a history of ${input.windows.length} windows (oldest first: ${input.windows.map(esc).join(', ')}), measured on their sum` : '';
+  const next = input.unseen && input.unseen.length ? ` · next window: measured on ${input.unseen.length} other files of its phase` : input.windows && input.windows.length > 1 ? ' · next window: each file left out in turn' : '';
   return `<strong>${esc(input.name)}</strong> · format <code>${esc(input.format)}</code>${steps} · ${input.layers} MoE layers${span} × ${input.experts} experts` +
     `${dropped ? ` · ${dropped} all-zero layers skipped` : ''} · ${topology.replicas} replicas on ${topology.gpus} GPUs in ${topology.nodes} nodes, ${topology.groups} expert groups` +
-    ` · loads in tokens routed per expert`;
+    ` · loads in tokens routed per expert${windows}${next}`;
 }
 
 export function renderSummary(result, topology) {

@@ -1,22 +1,28 @@
 // Web Worker: owns the WASM module and does all computation, so the page never freezes.
 // Protocol:
-//   page -> worker  { type: 'run', id, source: { name, url } | { name, text } | { name, file }, topology, algorithms, dropDense }
+//   page -> worker  { type: 'run', id, source: { name, url } | { name, text } | { name, file }, history: [source], unseen: [source],
+//                     topology, algorithms, dropDense }   (history: older windows; unseen: files the
+//                     placement is measured on next when there is no history)
 //                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
 //                     (series: see timeline/job.js)
+//                   { type: 'run', id, job: 'plan' | 'planPlacement', ... }   (see plan/job.js)
 //   worker -> page  { type: 'ready', algorithms: [{ name, description }], predictors: [name] }
 //                   { type: 'progress', id, done, total, label }
-//                   { type: 'result', id, input, runs }       (timeline: { type: 'result', id, input, timeline })
+//                   { type: 'result', id, input, runs }       (timeline: { type: 'result', id, input, timeline };
+//                                                              plan: { input, plan }; planPlacement: { placement, trtllm })
 //                   { type: 'error', id, stage, message }
 import { loadEplb } from 'eplb-wasm';
+import { readHistory } from '../../js/load-history.js';
 import { runAll } from './compute.js';
 import { timelineJob } from './timeline/job.js';
+import { planJob, planPlacementJob } from './plan/job.js';
 
 // Algorithms this worker's module has run (and so warmed up): their times are steady ones.
 const warmed = new Set();
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
 function describe(list) {
-  return (list || []).map((a) => (typeof a === 'string' ? { name: a, description: '' } : { name: a.name, description: a.description || '' }));
+  return list.map((a) => ({ name: a.name, description: a.summary }));
 }
 
 function message(err) {
@@ -25,7 +31,7 @@ function message(err) {
 }
 
 ready.then(
-  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithms()), predictors: eplb.predictors ? eplb.predictors() : [] }),
+  (eplb) => self.postMessage({ type: 'ready', algorithms: describe(eplb.algorithmInfo()), predictors: eplb.predictors ? eplb.predictors() : [] }),
   (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
 );
 
@@ -52,23 +58,40 @@ async function readSource(source) {
   return res.text();
 }
 
-async function run({ id, source, topology, algorithms, dropDense }) {
+async function run({ id, source, history = [], unseen = [], topology, algorithms, dropDense }) {
   const eplb = await ready;
   let stage = 'read';
   try {
-    self.postMessage({ type: 'progress', id, done: 0, total: 1, label: `reading ${source.name}` });
-    const text = await readSource(source);
-    const w = eplb.readLoads(text, { dropDense });
+    const sources = [...history, source];
+    const texts = [];
+    for (const src of sources) {
+      self.postMessage({ type: 'progress', id, done: 0, total: 1, label: `reading ${src.name}` });
+      texts.push({ name: src.name, text: await readSource(src) });
+    }
+    const h = readHistory(eplb, texts, { dropDense });
+    const w = h.first;
     const keptLayers = w.keptLayers ? Array.from(w.keptLayers) : Array.from({ length: w.layers }, (_, i) => i);
-    const weights = { data: w.data, layers: w.layers, experts: w.experts };
     if (!w.layers) throw new Error('the file has no layers with load');
+    const others = [];
+    for (const src of unseen) {
+      const m = eplb.readLoads(await readSource(src), { dropDense });
+      if (m.layers === w.layers && m.experts === w.experts) others.push({ data: m.data, layers: m.layers, experts: m.experts });
+    }
     stage = 'rebalance';
-    const runs = runAll(eplb, weights, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, warmed);
-    const input = { name: source.name, format: w.format, layers: w.layers, experts: w.experts, keptLayers, fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: w.data };
+    const runs = runAll(eplb, h.windows, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, others, warmed);
+    const name = sources.length > 1 ? `${source.name} with ${history.length} older file${history.length > 1 ? 's' : ''}` : source.name;
+    const input = { name, windows: h.names, unseen: unseen.map((u) => u.name), format: w.format, layers: w.layers, experts: w.experts, keptLayers,
+      fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: h.windows.length === 1 ? w.data : sumData(h.windows) };
     self.postMessage({ type: 'result', id, input, runs });
   } catch (err) {
     self.postMessage({ type: 'error', id, stage, message: message(err) });
   }
+}
+
+function sumData(windows) {
+  const out = new Float64Array(windows[0].data.length);
+  for (const w of windows) for (let i = 0; i < out.length; i++) out[i] += w.data[i];
+  return out;
 }
 
 async function runTimeline(msg) {
@@ -77,8 +100,15 @@ async function runTimeline(msg) {
   await timelineJob(eplb, msg, readSource, post, message);
 }
 
+async function runPlan(msg) {
+  const eplb = await ready;
+  const post = (m) => self.postMessage({ ...m, id: msg.id });
+  await (msg.job === 'plan' ? planJob : planPlacementJob)(eplb, msg, readSource, post, message);
+}
+
 self.onmessage = (ev) => {
   if (!ev.data || ev.data.type !== 'run') return;
   if (ev.data.job === 'timeline') runTimeline(ev.data);
+  else if (ev.data.job === 'plan' || ev.data.job === 'planPlacement') runPlan(ev.data);
   else run(ev.data);
 };

@@ -59,6 +59,16 @@ xt::xtensor<int32_t, 2> rebalance_phy2log(const double* history, int64_t windows
 
 // Names accepted by Options::algorithm.
 std::vector<std::string> algorithms();
+// The same with a one-line summary of each, in the order listed to users.
+struct AlgorithmInfo {
+    std::string name, summary;
+};
+std::vector<AlgorithmInfo> algorithm_info();
+// Names accepted by Options::policy ("auto" first); with an algorithm, the ones it implements
+// ("auto" always: it resolves to hierarchical or global). Throws InvalidInput for an unknown
+// algorithm.
+std::vector<std::string> policies();
+std::vector<std::string> policies(const std::string& algorithm);
 Policy parse_policy(const std::string& name);
 std::string policy_name(Policy p);
 

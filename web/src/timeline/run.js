@@ -1,6 +1,8 @@
-// The timeline evaluation (SPEC section 4, issue 8): for each window i, place with the
-// predictor's estimate from the last `history` windows up to i, then measure on window i + 1
-// the balancedness (GPU) and the slots moved since the strategy's own previous placement.
+// The timeline evaluation (SPEC section 4, issue 8): for each window i, place from the last
+// `history` windows up to i, then measure on window i + 1 the balancedness (GPU) and the slots
+// moved since the strategy's own previous placement. With the 'sum' predictor the windows
+// themselves are the history (the reference places their sum, the default algorithm all of them
+// at once); another predictor's estimate is one matrix.
 // Runs in the Web Worker and in Node.
 
 /** The three strategies compared, in plotting order. */
@@ -25,7 +27,7 @@ export function historyOf(windows, i, history) {
  *            slots: number }}  one entry per placement (windows.length - 1)
  */
 export function runTimeline(eplb, windows, topology, { predictor = 'sum', history = 1 } = {}, onProgress = () => {}) {
-  const known = eplb.algorithms().map((a) => (typeof a === 'string' ? a : a.name));
+  const known = eplb.algorithms();
   for (const s of STRATEGIES) if (!known.includes(s.algorithm)) throw new Error(`the package has no algorithm "${s.algorithm}"`);
   const base = { replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus };
   if (topology.policy && topology.policy !== 'auto') base.policy = topology.policy;
@@ -35,13 +37,14 @@ export function runTimeline(eplb, windows, topology, { predictor = 'sum', histor
   const prev = STRATEGIES.map(() => null);
   let done = 0;
   for (let i = 0; i < n; i++) {
-    const estimate = eplb.predictLoads(historyOf(windows, i, history), { predictor });
+    const recent = historyOf(windows, i, history);
+    const estimate = eplb.predictLoads(recent, { predictor });
     STRATEGIES.forEach((s, k) => {
       onProgress(done, total, `window ${i + 1} of ${n}: ${s.label} (${s.algorithm}${s.incremental && prev[k] ? ', previous placement' : ''})`);
       const opts = { ...base, algorithm: s.algorithm };
       if (s.incremental && prev[k]) opts.previous = prev[k];
       const t0 = performance.now();
-      const p = eplb.rebalance(estimate, opts);
+      const p = eplb.rebalance(predictor === 'sum' && s.algorithm !== 'deepseek' ? recent : estimate, opts);
       out[k].ms.push(performance.now() - t0);
       const ev = eplb.evaluate(p, windows[i + 1], prev[k] ? { previous: prev[k] } : undefined);
       out[k].next.push(ev.balancednessGpu);
