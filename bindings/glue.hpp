@@ -8,6 +8,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eplb/error.hpp"
+#include "eplb/loads.hpp"
 
 namespace eplb::wasm {
 
@@ -55,5 +56,16 @@ val guarded(F&& f) {
 }
 
 inline int64_t count_of(const val& o, const char* key) { return int64_t(o[key].as<double>()); }
+
+// The core's byte reader over a JS function (pointer, capacity) -> bytes written into the heap
+// at pointer (0 at the end, -1 when reading failed: the JS side keeps that error and throws it
+// once the core has unwound, so no JS exception ever crosses WebAssembly frames).
+inline ByteReader js_reader(const val& read) {
+    return [&read](char* buffer, size_t capacity) -> size_t {
+        const double n = read(double(reinterpret_cast<uintptr_t>(buffer)), double(capacity)).as<double>();
+        if (!(n >= 0 && n <= double(capacity))) throw InvalidInput("the input could not be read");
+        return size_t(n);
+    };
+}
 
 }  // namespace eplb::wasm

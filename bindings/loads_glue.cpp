@@ -19,16 +19,17 @@ val matrix_value(const xt::xtensor<double, 2>& m) {
     return out;
 }
 
-// o: {dropDense, windowBegin, windowEnd, windowSteps}, already validated. With windowSteps, the
-// result also has `windows`: one matrix value per window.
-val read_loads_js(std::string text, val o) {
+// read: the file's bytes, a chunk at a time (see js_reader); o: {dropDense, windowBegin,
+// windowEnd, windowSteps}, already validated. With windowSteps, the result also has `windows`:
+// one matrix value per window.
+val read_loads_js(val read, val o) {
     return guarded([&] {
         ReadOptions opt;
         opt.drop_dense_layers = o["dropDense"].as<bool>();
         opt.window_begin = count_of(o, "windowBegin");
         opt.window_end = count_of(o, "windowEnd");
         opt.steps_per_window = count_of(o, "windowSteps");
-        const LoadFile f = read_loads(text, opt);
+        const LoadFile f = read_loads_stream(js_reader(read), opt);
         val out = matrix_value(f.weights);
         if (opt.steps_per_window > 0) {
             val windows = val::array();

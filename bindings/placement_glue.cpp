@@ -80,6 +80,13 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
         opt.policy = parse_policy(o["policy"].as<std::string>());
         opt.max_moves = count_of(o, "maxMoves");
         opt.tolerance = o["tolerance"].as<double>();
+        // onProgress (the wrapper's): (layers done, layers) -> < 0 to stop (its own error is
+        // kept by the wrapper and thrown once the core has unwound).
+        const val on_progress = o["onProgress"];
+        if (on_progress.typeOf().as<std::string>() == "function")
+            opt.progress = [&on_progress](int64_t done, int64_t total) {
+                if (on_progress(double(done), double(total)).as<double>() < 0) throw InvalidInput("rebalance stopped by onProgress");
+            };
         Placement prev;
         if (previous) {
             prev = placement_from_phy2log(matrix_in<int32_t>(previous, L, t.replicas), E, t);
@@ -90,12 +97,12 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
     });
 }
 
-// A SPEC section 2 placement file (or SGLang's physical_to_logical_map); o: fallback topology
-// {groups, nodes, gpus} and experts (-1: read off the file).
-val placement_from_json_js(std::string text, val o) {
+// A SPEC section 2 placement file (or SGLang's physical_to_logical_map), its bytes from `read`
+// (see js_reader); o: fallback topology {groups, nodes, gpus} and experts (-1: read off the file).
+val placement_from_json_js(val read, val o) {
     return guarded([&] {
         Topology fallback{0, count_of(o, "groups"), count_of(o, "nodes"), count_of(o, "gpus")};
-        const Placement p = placement_from_json(text, fallback, count_of(o, "experts"));
+        const Placement p = placement_from_json_stream(js_reader(read), fallback, count_of(o, "experts"));
         return placement_value(p.phy2log, p.experts(), p.topology, p.algorithm);
     });
 }

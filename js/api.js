@@ -3,6 +3,8 @@ import { withBuffers, unwrap } from './heap.js';
 import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
+import { EplbError } from './errors.js';
+import { callerError, callerErrors, withReader } from './source.js';
 import { createPlanner } from './plan.js';
 import * as v from './validate.js';
 
@@ -38,11 +40,21 @@ function previousPhy2log(prev, layers, replicas, name) {
   return ph;
 }
 
+// The keys each options object may have.
+const KNOWN = {
+  rebalance: ['replicas', 'groups', 'nodes', 'gpus', 'algorithm', 'policy', 'previous', 'maxMoves', 'tolerance', 'onProgress'],
+  evaluate: ['gpus', 'nodes', 'groups', 'previous'],
+  readLoads: ['dropDense', 'window', 'windowSteps'],
+  window: ['begin', 'end'],
+  predictLoads: ['predictor', 'alpha', 'spread'],
+  placementFromJSON: ['gpus', 'nodes', 'groups', 'experts'],
+};
+
 export function createApi(Module) {
   const call = (specs, fn) => unwrap(withBuffers(Module, specs, fn));
 
   function rebalance(loads, options) {
-    const o = v.options(options, 'options');
+    const o = v.options(options, 'options', KNOWN.rebalance);
     const ws = v.history(loads);
     const w = ws[0];
     const replicas = v.count(o.replicas, 'replicas');
@@ -59,18 +71,40 @@ export function createApi(Module) {
       maxMoves: nonNegativeInteger(o.maxMoves, 'maxMoves', -1),
       tolerance: fraction(o.tolerance, 'tolerance'),
     };
+    if (o.onProgress !== undefined && o.onProgress !== null && typeof o.onProgress !== 'function')
+      v.fail(`onProgress must be a function (layers done, layers), got ${typeof o.onProgress}`);
+    // An error of the callback is kept and thrown once the core has unwound.
+    let progressError = null;
+    if (o.onProgress)
+      topo.onProgress = (done, total) => {
+        try {
+          o.onProgress(done, total);
+          return 0;
+        } catch (e) {
+          progressError = e;
+          return -1;
+        }
+      };
     const prev = previousPhy2log(o.previous, w.layers, replicas, 'previous');
+    if (!prev && (topo.maxMoves !== -1 || topo.tolerance !== -1))
+      v.fail(`${topo.maxMoves !== -1 ? 'maxMoves' : 'tolerance'} applies to rebalancing from a previous placement: pass options.previous (the placement in service) too`);
     const n = w.layers * replicas;
     // The glue writes phy2log packed into `out`; the words are copied into a plain JS array.
     const out = { kind: 'i32', length: n };
-    const packed = call([v.historyBuffer(ws), prev && i32(prev), out], ([pw, pp, po]) =>
-      packedPhy2log(Module.HEAP32, po >> 2, n, unwrap(Module.rebalance(pw, topo, pp, po))));
+    const packed = call([v.historyBuffer(ws), prev && i32(prev), out], ([pw, pp, po]) => {
+      const result = Module.rebalance(pw, topo, pp, po);
+      if (progressError) throw callerError(progressError);
+      const bits = unwrap(result);
+      // Module.HEAP32 only after the call: the core may have grown the memory, which replaces
+      // the views (an older view reads a detached buffer: zeros).
+      return packedPhy2log(Module.HEAP32, po >> 2, n, bits);
+    });
     const { layers, experts, groups, nodes, gpus, algorithm } = topo;
     return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm }, packed);
   }
 
   function evaluate(placement, loads, options) {
-    const o = v.options(options, 'options');
+    const o = v.options(options, 'options', KNOWN.evaluate);
     const ws = v.history(loads);
     const w = ws[0];
     const ph = v.phy2log(placement, 'placement');
@@ -81,24 +115,24 @@ export function createApi(Module) {
     return call([i32(ph), v.historyBuffer(ws), prev && i32(prev)], ([pp, pw, pv]) => Module.evaluate(pp, pw, pv, shape));
   }
 
+  /** text: a string, bytes, or a { read(into) } reader (see source.js); read as a stream. */
   function readLoads(text, options) {
-    const o = v.options(options, 'options');
-    if (text instanceof Uint8Array) text = new TextDecoder().decode(text);
-    if (typeof text !== 'string') v.fail(`readLoads takes the text of a load file, got ${typeof text}`);
+    const o = v.options(options, 'options', KNOWN.readLoads);
     let windowBegin = 0;
     let windowEnd = -1;
     if (o.window !== undefined && o.window !== null) {
-      const win = Array.isArray(o.window) ? { begin: o.window[0], end: o.window[1] } : v.options(o.window, 'window');
+      const win = Array.isArray(o.window) ? { begin: o.window[0], end: o.window[1] } : v.options(o.window, 'window', KNOWN.window);
       windowBegin = nonNegativeInteger(win.begin, 'window begin', 0);
       windowEnd = nonNegativeInteger(win.end, 'window end', -1);
     }
     if (o.dropDense !== undefined && typeof o.dropDense !== 'boolean') v.fail('dropDense must be a boolean');
     const windowSteps = o.windowSteps === undefined || o.windowSteps === null ? 0 : v.count(o.windowSteps, 'windowSteps');
-    return unwrap(Module.readLoads(text, { dropDense: o.dropDense === true, windowBegin, windowEnd, windowSteps }));
+    const settings = { dropDense: o.dropDense === true, windowBegin, windowEnd, windowSteps };
+    return withReader(Module, text, 'readLoads', (read) => unwrap(Module.readLoads(read, settings)));
   }
 
   function predictLoads(steps, options) {
-    const o = v.options(options, 'options');
+    const o = v.options(options, 'options', KNOWN.predictLoads);
     if (!Array.isArray(steps) || steps.length === 0) v.fail('predictLoads takes a non-empty array of load matrices');
     const ws = steps.map((s, i) => v.weights(s, `steps[${i}]`));
     const { layers, experts } = ws[0];
@@ -118,33 +152,52 @@ export function createApi(Module) {
     return call([spec], ([ps]) => Module.predictLoads(ps, args));
   }
 
+  /** json: a placement object, or its text as readLoads takes it (string, bytes, reader). */
   function placementFromJSON(json, options) {
-    const o = v.options(options, 'options');
-    const text = typeof json === 'string' ? json : JSON.stringify(json);
-    if (typeof text !== 'string') v.fail('placementFromJSON takes a placement object or its JSON text');
-    return withLazyLog2phy(unwrap(Module.placementFromJSON(text, {
+    const o = v.options(options, 'options', KNOWN.placementFromJSON);
+    const plain = json !== null && typeof json === 'object' && !ArrayBuffer.isView(json) && !(json instanceof ArrayBuffer) && typeof json.read !== 'function';
+    const text = plain ? JSON.stringify(json) : json;
+    const settings = {
       gpus: v.optionalCount(o.gpus, 'gpus', 1),
       nodes: v.optionalCount(o.nodes, 'nodes', 1),
       groups: v.optionalCount(o.groups, 'groups', 1),
       experts: v.optionalCount(o.experts, 'experts', -1),
-    })));
+    };
+    return withLazyLog2phy(withReader(Module, text, 'placementFromJSON', (read) => unwrap(Module.placementFromJSON(read, settings))));
   }
 
-  const algorithms = () => Module.algorithms();
-  const policies = (algorithm) => unwrap(Module.policies(v.string(algorithm, 'algorithm', '')));
+  // A trap inside WebAssembly (none is known: the core reports every mistake as data) leaves the
+  // module's state undefined: say so once, as an EplbError, and refuse further calls rather
+  // than answer from a broken module.
+  let broken = null;
+  const guarded = (fn) => (...args) => {
+    if (broken) throw new EplbError(`the WebAssembly module stopped after an internal error (${broken}); load a new one with loadEplb()`, 'internal');
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (!callerErrors.has(e) && (e instanceof WebAssembly.RuntimeError || (e instanceof RangeError && /call stack/i.test(e.message)))) {
+        broken = String(e.message).split('\n')[0];
+        throw new EplbError(`the WebAssembly module failed (${broken}); load a new one with loadEplb()`, 'internal');
+      }
+      throw e;
+    }
+  };
+
+  const algorithms = guarded(() => Module.algorithms());
+  const policies = guarded((algorithm) => unwrap(Module.policies(v.string(algorithm, 'algorithm', ''))));
+  const api = { rebalance: guarded(rebalance), evaluate: guarded(evaluate) };
   return Object.freeze({
-    rebalance,
-    evaluate,
-    plan: createPlanner({ rebalance, evaluate, algorithms, policies }),
-    readLoads,
-    predictLoads,
+    ...api,
+    plan: createPlanner({ ...api, algorithms, policies }),
+    readLoads: guarded(readLoads),
+    predictLoads: guarded(predictLoads),
     placementToJSON,
-    placementFromJSON,
+    placementFromJSON: guarded(placementFromJSON),
     algorithms,
     /** [{ name, summary }] of every algorithm, in the order of algorithms(). */
-    algorithmInfo: () => Module.algorithmInfo(),
+    algorithmInfo: guarded(() => Module.algorithmInfo()),
     policies,
-    predictors: () => Module.predictors(),
+    predictors: guarded(() => Module.predictors()),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */
     heapStats: () => ({ inUse: Module.heapInUse(), heapBytes: Module.HEAP8.length }),
   });

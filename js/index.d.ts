@@ -38,6 +38,11 @@ export interface RebalanceOptions extends Topology {
   maxMoves?: number;
   /** With previous: the balancedness that may be given up to keep slots, in [0, 1]. */
   tolerance?: number;
+  /**
+   * Called after each layer is placed (large placements take seconds). An error it throws stops
+   * the call and is thrown by rebalance.
+   */
+  onProgress?: (layersDone: number, layers: number) => void;
 }
 
 /** SPEC section 2, flattened row-major. Slot p is on GPU floor(p / (replicas / gpus)). */
@@ -176,6 +181,17 @@ export interface PlacementFromJSONOptions {
  */
 export type LoadHistory = Weights | Weights[];
 
+/**
+ * A file's bytes, read a chunk at a time: read() fills `into` (a view of WASM memory, valid only
+ * during the call) with the next bytes and returns how many, 0 at the end. In Node:
+ * `{ read: (into) => fs.readSync(fd, into) }`. An error it throws is thrown by the caller.
+ */
+export interface ByteSource {
+  read(into: Uint8Array): number;
+}
+
+/** The text of a file: a string, its UTF-8 bytes, or a ByteSource (a file is read as a stream). */
+export type FileText = string | Uint8Array | ArrayBuffer | ByteSource;
 export interface PlanOptions {
   gpus: number;
   /** Default 1. */
@@ -252,12 +268,13 @@ export interface Eplb {
   rebalance(loads: LoadHistory, options: RebalanceOptions): Placement;
   /** Measures on the loads (on their sum for a history). */
   evaluate(placement: PlacementLike, loads: LoadHistory, options?: EvaluateOptions): Evaluation;
+  readLoads(text: FileText, options?: ReadLoadsOptions): LoadFile;
   /** The capacity planner: one row per (redundancy, algorithm, policy); see PlanRow. */
   plan(loads: LoadHistory, options: PlanOptions): PlanResult;
-  readLoads(text: string | Uint8Array, options?: ReadLoadsOptions): LoadFile;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
-  placementFromJSON(json: string | object, options?: PlacementFromJSONOptions): Placement;
+  /** json: the text of a placement file (see FileText), or a placement object with nested arrays (as PlacementJSON). */
+  placementFromJSON(json: FileText | PlacementJSON | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
   /** Each algorithm with a one-line summary, in the order of algorithms(). */
   algorithmInfo(): { name: string; summary: string }[];
@@ -269,11 +286,18 @@ export interface Eplb {
 }
 
 export interface LoadOptions {
-  /** The bytes of eplb.wasm, when the caller fetched or bundled them. */
+  /** The bytes of eplb.wasm, when the caller fetched or bundled them (checked before use). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where to find eplb.wasm: gets 'eplb.wasm' and the default folder, returns a URL or path. */
+  /**
+   * Where to find eplb.wasm: gets 'eplb.wasm' and the default folder, returns a URL (browsers)
+   * or a path or file: URL (Node). Without it: next to the package's own files.
+   */
   locateFile?: (path: string, prefix: string) => string;
 }
 
-/** Loads and instantiates the WebAssembly module (in Node and in browsers). */
+/**
+ * Loads and instantiates the WebAssembly module (in Node and in browsers). Rejects with an
+ * EplbError when eplb.wasm cannot be read or fetched, or is not this package's module.
+ * Options objects of every function take only the keys declared here: another key is an EplbError.
+ */
 export declare function loadEplb(options?: LoadOptions): Promise<Eplb>;

@@ -85,9 +85,12 @@ export function chooseRedundancy(rows, policies) {
  * api: the package's API (rebalance, evaluate, algorithms, policies). Returns plan(loads, options)
  * as documented in index.d.ts (PlanOptions, PlanResult).
  */
+// The keys plan's options may have (another is a mistake, as for rebalance).
+const PLAN_OPTIONS = ['gpus', 'nodes', 'groups', 'redundant', 'algorithms', 'policies', 'previous', 'expertBytes', 'onProgress'];
+
 export function createPlanner(api) {
   return function plan(loads, options) {
-    const o = v.options(options, 'options');
+    const o = v.options(options, 'options', PLAN_OPTIONS);
     const windows = typedWindows(loads);
     const { layers, experts } = windows[0];
     const gpus = v.count(o.gpus, 'gpus');

@@ -27,10 +27,33 @@ export function optionalCount(value, name, fallback) {
   return value === undefined || value === null ? fallback : count(value, name);
 }
 
-export function options(value, name) {
+/**
+ * An options object (undefined and null: none). With `known`, a key outside it is a mistake
+ * (a typo such as { group: 2 } would otherwise run with the default).
+ */
+export function options(value, name, known) {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) fail(`${name} must be an object, got ${describe(value)}`);
+  if (known)
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const near = known.find((k) => distance(k, key) <= 2 || k.toLowerCase() === key.toLowerCase());
+      fail(`unknown option '${String(key).slice(0, 40)}' in ${name}${near ? `; did you mean '${near}'?` : ''} (known: ${known.join(', ')})`);
+    }
   return value;
+}
+
+// Edit distance (insertions, deletions, substitutions), for "did you mean".
+function distance(a, b) {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 export function string(value, name, fallback) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the WebAssembly module into js/generated/ (npm run build; also run by `npm install` in a
-// clone through "prepare"). Installs Emscripten and the header-only libraries from Debian when
+// Builds the WebAssembly module into js/generated/ (npm run build; npm test and npm run demo run it
+// too). Installs Emscripten and the header-only libraries from Debian when
 // they are missing and we run as root. Incremental: a second run only rebuilds what changed.
 //   node scripts/build.mjs [--tests]   --tests also builds the GoogleTest suite as build-wasm/tests/cpp/eplb_tests.js
 import { spawnSync } from 'node:child_process';

@@ -59,7 +59,7 @@ export async function build({ quiet = false } = {}) {
     format: 'esm',
     platform: 'browser',
     target: ['es2020'],
-    minify: true,
+    minify: !process.env.EPLB_NO_MINIFY, // EPLB_NO_MINIFY=1: readable names in CPU profiles
     sourcemap: 'linked',
     alias: { 'eplb-wasm': entry },
     external: ['fs', 'path', 'url', 'module', 'crypto', 'worker_threads', 'node:*'],

@@ -4,6 +4,7 @@
 
 #include "eplb/error.hpp"
 #include "eplb/rebalance.hpp"
+#include "format.hpp"
 
 namespace eplb {
 namespace {
@@ -42,7 +43,7 @@ xt::xtensor<double, 2> predict_loads(const std::vector<xt::xtensor<double, 2>>& 
     const size_t L = steps.front().shape(0), E = steps.front().shape(1);
     if (p.name == "sum") return history_sum(steps);
     if (p.name == "ema") {
-        if (!(p.alpha > 0 && p.alpha <= 1)) throw InvalidInput("ema: alpha (" + std::to_string(p.alpha) + ") must be in (0, 1]");
+        if (!(p.alpha > 0 && p.alpha <= 1)) throw InvalidInput("ema: alpha (" + detail::format_number(p.alpha) + ") must be in (0, 1]");
         xt::xtensor<double, 2> e = steps.front();
         for (size_t i = 1; i < n; ++i) e = p.alpha * steps[i] + (1 - p.alpha) * e;
         e *= double(n);
@@ -50,7 +51,7 @@ xt::xtensor<double, 2> predict_loads(const std::vector<xt::xtensor<double, 2>>& 
     }
     if (p.name == "robust") {
         if (!(p.spread >= 0 && std::isfinite(p.spread)))
-            throw InvalidInput("robust: spread (" + std::to_string(p.spread) + ") must be finite and >= 0");
+            throw InvalidInput("robust: spread (" + detail::format_number(p.spread) + ") must be finite and >= 0");
         auto out = xt::xtensor<double, 2>::from_shape({L, E});
         for (size_t l = 0; l < L; ++l) {
             double total = 0, robust_total = 0;

@@ -5,6 +5,7 @@
 #include "algorithm.hpp"
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
+#include "format.hpp"
 #include "incremental.hpp"
 
 namespace eplb {
@@ -116,9 +117,9 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
                                      const Topology& topology, const Options& options) {
     const int64_t R = topology.replicas;
     validate_topology(topology, E);
-    if (L * R > limits::max_placement_cells)
+    if (L * R > limits::max_slots)
         throw LimitExceeded("the placement would have " + std::to_string(L * R) + " slots (layers x replicas), beyond the limit of " +
-                            std::to_string(limits::max_placement_cells));
+                            std::to_string(limits::max_slots));
     const auto& registry = detail::algorithm_registry();
     auto entry = std::find_if(registry.begin(), registry.end(),
                               [&](const detail::AlgorithmEntry& a) { return a.name == options.algorithm; });
@@ -128,7 +129,10 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
     if (options.previous) validate_previous(*options.previous, L, E, R);
     if (options.max_moves < -1) throw InvalidInput("max_moves (" + std::to_string(options.max_moves) + ") must be >= 0");
     if (!(options.tolerance == -1 || (options.tolerance >= 0 && options.tolerance <= 1)))
-        throw InvalidInput("tolerance (" + std::to_string(options.tolerance) + ") must be in [0, 1]");
+        throw InvalidInput("tolerance (" + detail::format_number(options.tolerance) + ") must be in [0, 1]");
+    if (!options.previous && (options.max_moves != -1 || options.tolerance != -1))
+        throw InvalidInput(std::string(options.max_moves != -1 ? "max_moves" : "tolerance") +
+                           " applies to rebalancing from a previous placement: give the placement in service too");
 
     auto algorithm = entry->make();
     if (!algorithm->supports(policy))
@@ -146,6 +150,7 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
                               options.previous ? options.previous->phy2log.data() + l * R : nullptr,
                               rows.data(), int64_t(rows.size())};
         algorithm->place(in, {phy2log.data() + l * R});
+        if (options.progress) options.progress(l + 1, L);
     }
     return phy2log;
 }

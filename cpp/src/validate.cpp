@@ -5,6 +5,7 @@
 #include "eplb/limits.hpp"
 #include "eplb/rebalance.hpp"
 #include "eplb/topology.hpp"
+#include "format.hpp"
 
 namespace eplb {
 namespace {
@@ -68,10 +69,10 @@ void validate_weights(const double* p, int64_t L, int64_t E) {
                 throw InvalidInput("load of layer " + str(l) + ", expert " + str(e) + " is infinite");
             if (v < 0)
                 throw InvalidInput("load of layer " + str(l) + ", expert " + str(e) + " is negative (" +
-                                   std::to_string(v) + ")");
+                                   detail::format_number(v) + ")");
             if (v > limits::max_load)
                 throw LimitExceeded("load of layer " + str(l) + ", expert " + str(e) + " (" +
-                                    std::to_string(v) + ") exceeds the limit of 1e30");
+                                    detail::format_number(v) + ") exceeds the limit of 1e30");
         }
 }
 

@@ -3,12 +3,13 @@
 import { about, parseArgs, UsageError } from './args.js';
 import { EVALUATE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
-import { readText, writeOutput } from './io.js';
+import { fileReader, writeOutput } from './io.js';
+import { createProgress } from './progress.js';
 import { statsJSON } from './stats.js';
 
 const FLAGS = {
   placement: 'string', gpus: 'int', nodes: 'int', groups: 'int', previous: 'string', 'drop-dense': 'bool',
-  output: 'string', window: 'int',
+  output: 'string', window: 'int', progress: 'bool',
 };
 
 // A placement of every layer of the file, reduced to the layers the reader kept.
@@ -25,21 +26,42 @@ export function evaluateCommand(eplb, argv) {
   if (flags.help) return writeOutput(null, EVALUATE);
   if (!flags.placement) throw new UsageError('evaluate needs --placement P.json (see eplb evaluate --help)');
   if (positionals.length === 0) throw new UsageError('evaluate needs a load file (see eplb evaluate --help)');
-  if ([flags.placement, flags.previous].includes('-') && positionals.includes('-'))
-    throw new UsageError('standard input (-) can be read only once');
+  const stdin = [flags.placement, flags.previous, ...positionals].filter((f) => f === '-').length;
+  if (stdin > 1) throw new UsageError('standard input (-) can be read only once: give the other inputs as files');
   if (flags.window !== undefined && flags.window < 1) throw new UsageError(`--window must be at least 1, got ${flags.window}`);
 
-  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window });
+  const progress = createProgress(Boolean(flags.progress));
+  try {
+    run(eplb, flags, positionals, progress);
+    progress.end(true);
+  } finally {
+    progress.end(false);
+  }
+}
+
+// Marks a topology key the placement file does not record.
+const UNSET = 2 ** 31 - 1;
+
+function run(eplb, flags, positionals, progress) {
+  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window, progress });
   const w = { ...inputs.first, ...inputs.topology };
   const topo = { gpus: flags.gpus, nodes: flags.nodes, groups: flags.groups };
   const read = (file, what) => {
-    const text = readText(file, what);
-    if (topo.gpus === undefined && !/"num_gpus"\s*:/.test(text)) {
-      // The load file may record the topology (as the golden files do).
-      if (w.gpus === undefined) throw new UsageError(`--gpus is required (${what} ${file} does not record num_gpus)`);
-      Object.assign(topo, { gpus: w.gpus, nodes: topo.nodes ?? w.nodes, groups: topo.groups ?? w.groups });
+    progress.stage(`reading ${file === '-' ? 'standard input' : file}`);
+    const reader = fileReader(file, what, (done, total) => progress.update(done, total));
+    try {
+      // Keys the placement lacks come from the flags; without --gpus and num_gpus in the
+      // placement, from the load file (the golden files record the topology).
+      const placement = about(`${what} ${file}`, () =>
+        eplb.placementFromJSON(reader, { gpus: UNSET, nodes: UNSET, groups: UNSET, experts: w.experts }));
+      const fromLoads = placement.gpus === UNSET && topo.gpus === undefined;
+      if (fromLoads && w.gpus === undefined) throw new UsageError(`--gpus is required (${what} ${file} does not record num_gpus)`);
+      for (const key of ['gpus', 'nodes', 'groups'])
+        if (placement[key] === UNSET) placement[key] = topo[key] ?? (fromLoads ? w[key] : undefined) ?? 1;
+      return keepLayers(placement, w);
+    } finally {
+      reader.close();
     }
-    return about(`${what} ${file}`, () => keepLayers(eplb.placementFromJSON(text, { ...topo, experts: w.experts }), w));
   };
   const p = read(flags.placement, 'placement');
   const previous = flags.previous ? read(flags.previous, 'previous placement') : undefined;

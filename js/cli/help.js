@@ -6,7 +6,7 @@ Usage:
   eplb evaluate --placement P.json LOADS.json... [--gpus P --nodes N --groups G] [options]
   eplb plan LOADS.json... --gpus P [--nodes N --groups G] [--redundant 0,32,64] [options]
   eplb algorithms [--json]
-  eplb --help | --version
+  eplb --help | --version (-V)
   eplb COMMAND --help
 
 Commands:
@@ -21,6 +21,11 @@ Load files (JSON) may be a [layers][experts] matrix, {"weight": [[...]]}, an SGL
 expert-distribution dump {"logical_count": [[...]]}, or a vLLM-style
 {"load_history": [{"logical_expert_load": [[...]]}, ...]} (steps summed, or cut into windows
 of K steps with --window K). Several files of one shape, oldest first, are a load history.
+
+Files are read as a stream (up to 256 MiB each; a load_history's steps are summed as they come).
+Work that takes more than a second shows its progress on stderr when stderr is a terminal
+(--progress: also when it is not). The output is written as it is made; when the reader of stdout
+stops (eplb ... | head), eplb stops quietly.
 
 Exit codes: 0 success, 2 a mistake in the input or the flags (one line on stderr), 1 internal error.
 `;
@@ -50,6 +55,7 @@ Algorithm:
                        phy2log / physical_to_logical_map); migration-aware algorithms keep slots
   --max-moves K        with --previous: at most K slots per layer change expert
   --tolerance T        with --previous: accept up to this fraction of balancedness loss, in [0, 1]
+                       (both are refused without --previous: they would change nothing)
 Input:
   --drop-dense         leave out the layers whose loads are all zero (their indices are listed
                        under "kept_layers")
@@ -66,8 +72,14 @@ Output:
                        model (an SGLang dump) with --drop-dense, which keys the kept layers by
                        their row in the file; without --drop-dense the rows are keyed 0, 1, ...
                        and none may be all zero (a model whose every layer is MoE)
-  --output FILE        write to FILE (whole, or not at all) instead of stdout
+  --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
+  --progress           show progress on stderr even when it is not a terminal
   --help               this text
+
+Limits (docs/limits.md): replicas <= 65,536 a layer, layers x replicas <= 4,194,304 slots, and
+log2phy (every expert padded to the most replicated one) <= 67,108,864 cells; --format sglang has
+no log2phy. A placement of a million slots or more is said to be large before it starts: the
+default algorithm may take minutes there, deepseek seconds.
 `;
 
 export const EVALUATE = `Usage: eplb evaluate --placement P.json LOADS.json... [options]
@@ -77,7 +89,7 @@ prints the measures as JSON:
 balancedness_gpu, balancedness_replica (overall and per layer), upper_bound, gap_to_bound,
 home_node_fraction, max_gpu_load, moved_slots (with --previous), layer_* arrays and gpu_loads
 [L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it.
-LOADS.json may be - (standard input).
+One input at most may be - (standard input).
 
   --placement P.json   the placement: a file printed by 'eplb rebalance', or any JSON object
                        with phy2log or SGLang's physical_to_logical_map (required)
@@ -89,7 +101,8 @@ LOADS.json may be - (standard input).
   --drop-dense         leave out the all-zero layers of LOADS.json (a placement of every layer
                        of the file is then reduced to the kept layers)
   --window K           accepted for symmetry with rebalance (a history is measured on its sum)
-  --output FILE        write to FILE (whole, or not at all) instead of stdout
+  --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
+  --progress           show progress on stderr even when it is not a terminal
   --help               this text
 `;
 
@@ -132,7 +145,8 @@ than a second.
   --window K           cut each load_history file into windows of K steps (each window then
                        counts as a file, also for leave-one-out)
   --json               print {"rows": [...]} instead of the table
-  --output FILE        write to FILE (whole, or not at all) instead of stdout
+  --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
+  --progress           show progress on stderr even when it is not a terminal
   --help               this text
 `;
 

@@ -10,6 +10,7 @@ import { progressReporter } from './progress.js';
 const FLAGS = {
   gpus: 'int', nodes: 'int', groups: 'int', redundant: 'string', algorithms: 'string', policies: 'string',
   'expert-bytes': 'number', previous: 'string', 'drop-dense': 'bool', window: 'int', json: 'bool', output: 'string',
+  progress: 'bool',
 };
 
 function names(flag, value) {
@@ -65,7 +66,7 @@ export function planCommand(eplb, argv) {
       { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: inputs.first.experts }))
     : undefined;
 
-  const progress = progressReporter('plan');
+  const progress = progressReporter('plan', { enabled: Boolean(flags.progress || process.stderr.isTTY) });
   const result = eplb.plan(loadsArgument(inputs), {
     ...topo, redundant, algorithms, policies, previous, expertBytes: flags['expert-bytes'],
     onProgress: (done, total, label) => progress.update(done, total, label),

@@ -1,18 +1,24 @@
 // eplb rebalance: load files in (one, or a history of several), a placement (SPEC section 2 JSON
-// or SGLang's init file) out.
-import { nest, placementToJSON } from '../placement-json.js';
+// or SGLang's init file, or TensorRT-LLM's options) out, written as a stream.
+import { checkLog2phyCells } from '../log2phy.js';
+import { writePlacementJSON } from '../placement-json.js';
 import { placementToTRTLLM } from '../trtllm.js';
 import { about, parseArgs, UsageError } from './args.js';
 import { REBALANCE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
-import { readText, writeOutput } from './io.js';
+import { fileReader, openOutput, writeOutput } from './io.js';
+import { createProgress, fmtCount } from './progress.js';
 import { statsJSON } from './stats.js';
 
 const FLAGS = {
   replicas: 'int', groups: 'int', nodes: 'int', gpus: 'int', algorithm: 'string', policy: 'string',
   previous: 'string', 'max-moves': 'int', tolerance: 'number', 'drop-dense': 'bool', stats: 'bool',
-  format: 'string', output: 'string', window: 'int',
+  format: 'string', output: 'string', window: 'int', progress: 'bool',
 };
+
+// Placements of this many slots (layers x replicas) or more take seconds (the default
+// algorithm's local search: up to minutes at many GPUs, docs/limits.md): say so first.
+export const LARGE_SLOTS = 2 ** 20;
 
 // TensorRT-LLM keys the placement by the model's layer index and has no entry for dense layers:
 // without --drop-dense, the input's rows are those indices and none may be all zero.
@@ -36,12 +42,26 @@ export function rebalanceCommand(eplb, argv) {
   if (!['json', 'sglang', 'trtllm'].includes(format)) throw new UsageError(`--format must be json, sglang or trtllm, got '${format}'`);
   if (format === 'sglang' && flags['drop-dense'])
     throw new UsageError('--format sglang writes every layer of the input; leave out --drop-dense');
+  for (const flag of ['max-moves', 'tolerance'])
+    if (flags[flag] !== undefined && flags.previous === undefined)
+      throw new UsageError(`--${flag} applies to rebalancing from the placement in service: give it with --previous PREV.json`);
   if (format === 'trtllm' && flags.stats)
     throw new UsageError('--format trtllm writes TensorRT-LLM options, which have no place for --stats; leave it out');
 
   if (flags.previous === '-' && positionals.includes('-'))
     throw new UsageError('standard input (-) can be read only once: give the load file or --previous as a file');
-  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window });
+
+  const progress = createProgress(Boolean(flags.progress));
+  try {
+    run(eplb, flags, positionals, format, progress);
+    progress.end(true);
+  } finally {
+    progress.end(false);
+  }
+}
+
+function run(eplb, flags, positionals, format, progress) {
+  const inputs = readInputs(eplb, positionals, { dropDense: !!flags['drop-dense'], window: flags.window, progress });
   const w = inputs.first;
   const loads = loadsArgument(inputs);
   const topo = {};
@@ -50,25 +70,59 @@ export function rebalanceCommand(eplb, argv) {
     if (topo[key] === undefined && (key === 'replicas' || key === 'gpus'))
       throw new UsageError(`--${key} is required (the input file does not record it)`);
   }
-  const previous = flags.previous
-    ? about(`previous placement ${flags.previous}`, () => eplb.placementFromJSON(readText(flags.previous, 'previous placement'),
-      { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: w.experts }))
-    : undefined;
+  let previous;
+  if (flags.previous) {
+    progress.stage(`reading ${flags.previous === '-' ? 'standard input' : flags.previous}`);
+    const reader = fileReader(flags.previous, 'previous placement', (done, total) => progress.update(done, total));
+    try {
+      previous = about(`previous placement ${flags.previous}`, () =>
+        eplb.placementFromJSON(reader, { gpus: topo.gpus, nodes: topo.nodes, groups: topo.groups, experts: w.experts }));
+    } finally {
+      reader.close();
+    }
+  }
+  const slots = w.layers * (Number.isSafeInteger(topo.replicas) ? topo.replicas : 0);
+  if (slots >= LARGE_SLOTS && slots <= 2 ** 22)
+    progress.note(`${w.layers} layers x ${fmtCount(topo.replicas)} replicas = ${fmtCount(slots)} slots: a large placement; ` +
+      (flags.algorithm === 'deepseek' ? 'it takes seconds' : 'it may take minutes (--algorithm deepseek: seconds)') +
+      ', and the placement file is large');
+  progress.stage(`placing ${w.layers} layers x ${fmtCount(topo.replicas)} slots (${flags.algorithm ?? 'default'}), layers`);
   const p = eplb.rebalance(loads, {
     ...topo, algorithm: flags.algorithm, policy: flags.policy, previous,
     maxMoves: flags['max-moves'], tolerance: flags.tolerance,
+    ...(progress.enabled && { onProgress: (done, total) => progress.update(done, total, false) }),
   });
 
   if (format === 'trtllm') {
     const layers = flags['drop-dense'] ? Array.from(inputs.keptLayers) : moeLayersOf(inputs.windows);
     return writeOutput(flags.output, placementToTRTLLM(p, { layers }));
   }
-  const out = format === 'sglang' ? { physical_to_logical_map: nest(p.phy2log, p.replicas) } : placementToJSON(p);
-  if (flags['drop-dense']) out.kept_layers = Array.from(inputs.keptLayers);
-  if (flags.stats) {
-    out.stats = statsJSON(eplb.evaluate(p, loads, { previous }), p.gpus);
-    out.stats.input_format = w.format;
-    out.stats.windows = inputs.windows.length;
+  // The output is checked before any of it is written: log2phy pads every expert to the most
+  // replicated one.
+  if (format === 'json') {
+    try {
+      checkLog2phyCells(p.layers, p.experts, p.maxReplicas);
+    } catch (e) {
+      e.message = e.message.replace(/: use phy2log.*$/, ': --format sglang writes phy2log alone' +
+        (flags['drop-dense'] ? '' : ', and --drop-dense leaves out all-zero layers, where one expert gets every spare slot'));
+      throw e;
+    }
   }
-  writeOutput(flags.output, JSON.stringify(out) + '\n');
+
+  const extra = {};
+  if (flags['drop-dense']) extra.kept_layers = Array.from(inputs.keptLayers);
+  if (flags.stats) {
+    progress.stage('measuring');
+    extra.stats = statsJSON(eplb.evaluate(p, loads, { previous }), p.gpus);
+    extra.stats.input_format = w.format;
+    extra.stats.windows = inputs.windows.length;
+  }
+  progress.stage(`writing ${flags.output ?? 'the placement'}`);
+  const out = openOutput(flags.output, (bytes) => progress.update(bytes, 0));
+  try {
+    writePlacementJSON(p, (text) => out.write(text), { format, extra });
+    out.end();
+  } finally {
+    out.discard();
+  }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../web/serve.mjs';
 import { runAll } from '../../web/src/compute.js';
+import { checkLimits } from './limits.mjs';
 import { checkTimeline } from './timeline.mjs';
 import { checkPlan } from './plan.mjs';
 import { checkHistory } from './history.mjs';
@@ -291,6 +292,9 @@ async function main() {
     const busyAfterSwitch = await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.body.dataset.busy), 100)));
     await page.waitForFunction(() => document.body.dataset.busy === '0' && document.getElementById('inputInfo').textContent.includes('decode_in2000out100'), null, { timeout: 30000 });
     check(busyAfterSwitch === '1' && !(await page.isVisible('#error')), 'a run replaced by a new choice: busy until the new one ends, no error');
+
+    // 7a. The placement view at its edges (tests/browser/limits.mjs).
+    await checkLimits({ page, eplb, check, shots, bigInput: big });
 
     // 7b. Several files as a history (tests/browser/history.mjs).
     await checkHistory({ page, eplb, check, shots, dataDir, waitReady });

@@ -44,5 +44,45 @@ TEST(PlacementJson, InconsistentFilesAreRejected) {
     EXPECT_THROW(placement_from_json("[1, 2]"), InvalidInput);
 }
 
+std::string what_of(const std::string& text) {
+    try {
+        placement_from_json(text);
+    } catch (const InvalidInput& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(PlacementJson, MessagesNameTheProblem) {
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, 1.5]]})"), "phy2log[0][1] is not an integer");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, "1"]]})"), "phy2log[0][1] is not an integer");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, 1], [0]]})"), "phy2log is ragged: row 1 differs in length from row 0");
+    EXPECT_EQ(what_of(R"({"phy2log": []})"), "phy2log must be a non-empty array of non-empty arrays");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0]], "physical_to_logical_map": [[0]]})"),
+              "the placement file has both 'phy2log' and 'physical_to_logical_map'");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, 1]], "num_gpus": "2"})"), "num_gpus must be an integer (got \"2\")");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, 1]], "log2phy": [[[0], [1, "x"]]]})"), "log2phy holds a non-integer");
+    EXPECT_EQ(what_of(R"({"phy2log": [[0, 1]], "log2phy": [[[0], [0]]]})"), "log2phy[0][1] disagrees with phy2log");
+    EXPECT_EQ(what_of("[1, 2]"), "a placement file must be a JSON object with 'phy2log'");
+    EXPECT_EQ(what_of("{\"phy2log\": [[0, 1]"), "malformed JSON in placement file: line 1, column 20: unexpected end of the text; expected ',' or ']'");
+}
+
+TEST(PlacementJson, AStreamReadsAsTheText) {
+    for (const auto& path : golden_files()) {
+        const std::string text = slurp(path);
+        size_t at = 0;
+        const Placement s = placement_from_json_stream([&](char* buf, size_t cap) {
+            const size_t n = std::min({size_t(777), cap, text.size() - at});
+            std::copy(text.data() + at, text.data() + at + n, buf);
+            at += n;
+            return n;
+        });
+        const Placement p = placement_from_json(text);
+        EXPECT_EQ(s.phy2log, p.phy2log);
+        EXPECT_EQ(s.log2phy, p.log2phy);
+        EXPECT_EQ(s.topology.gpus, p.topology.gpus);
+    }
+}
+
 }  // namespace
 }  // namespace eplb::test

@@ -76,6 +76,11 @@ TEST(Validation, BadLoadsNameLayerAndExpert) {
     expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 is negative");
     w(1, 2) = 1e35;
     expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "exceeds the limit");
+    // Values as JavaScript writes them: not "-0.000000", not 300 digits.
+    w(1, 2) = -1e-9;
+    expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 is negative (-1e-9)");
+    w(1, 2) = 1e300;
+    expect_message([&] { rebalance(w, {4, 1, 1, 2}); }, "load of layer 1, expert 2 (1e+300) exceeds the limit of 1e30");
 }
 
 TEST(Validation, EmptyMatrices) {
@@ -96,7 +101,11 @@ TEST(Validation, SizesBeyondTheLimits) {
     EXPECT_THROW(rebalance(ok_weights(), {4, 1, 1, int64_t(1) << 20}), LimitExceeded);
     EXPECT_THROW(rebalance(ok_weights(limits::max_layers + 1, 1), {1, 1, 1, 1}), LimitExceeded);
     // Within each limit, but the placement as a whole is too large.
-    EXPECT_THROW(rebalance(ok_weights(4096, 1), {1 << 20, 1, 1, 1}), LimitExceeded);
+    EXPECT_THROW(rebalance(ok_weights(4096, 1), {1 << 15, 1, 1, 1}), LimitExceeded);
+    EXPECT_THROW(rebalance(ok_weights(2, 4), {(1 << 16) + 4, 1, 1, 4}), LimitExceeded);
+    // The work of a call: at most 2^22 slots (layers x replicas), checked before any is placed.
+    expect_message([&] { rebalance(ok_weights(65, 2), {1 << 16, 1, 1, 1}); }, "4259840 slots (layers x replicas), beyond the limit of 4194304");
+    EXPECT_EQ(rebalance_phy2log(ok_weights(64, 2), {1 << 16, 1, 1, 1}, Options{"deepseek"}).size(), size_t(1) << 22);
 }
 
 TEST(Validation, OptionsAreChecked) {
@@ -107,6 +116,15 @@ TEST(Validation, OptionsAreChecked) {
     h.policy = Policy::hierarchical;
     expect_message([&] { rebalance(ok_weights(2, 6), {6, 3, 2, 2}, h); }, "needs num_groups (3) divisible by num_nodes (2)");
     EXPECT_THROW(parse_policy("sideways"), InvalidInput);
+    // A move budget or a tolerance without the placement in service would silently do nothing.
+    Options moves;
+    moves.max_moves = 3;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, moves); }, "max_moves applies to rebalancing from a previous placement");
+    Options tol;
+    tol.tolerance = 0.1;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, tol); }, "tolerance applies to rebalancing from a previous placement");
+    tol.tolerance = 1.5;
+    expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, tol); }, "tolerance (1.5) must be in [0, 1]");
     EXPECT_EQ(parse_policy("hybrid"), Policy::hybrid);
     EXPECT_EQ(policy_name(Policy::global), "global");
 }

@@ -94,3 +94,29 @@ test('bundled by esbuild for a page, the .wasm imported as a file', { skip }, as
   writeFileSync(path.join(dir, 'out', 'bundled.html'), `<!doctype html>${icon}<script type="module" src="entry.js"></script>`);
   assertReadme(await runPage(`${base}/tmp/out/bundled.html`));
 });
+
+test('in a browser, a .wasm that is not there or not WebAssembly is one EplbError naming what to pass', { skip }, async () => {
+  writeFileSync(path.join(dir, 'missing.html'), `<!doctype html>${icon}<script type="module">
+import { loadEplb, EplbError } from '/js/browser.js';
+const out = [];
+for (const options of [{ locateFile: () => '/tmp/nowhere/eplb.wasm' }, { locateFile: () => '/tmp/missing.html' }, { wasmBinary: new Uint8Array([7, 7]) }]) {
+  try { await loadEplb(options); out.push('loaded'); } catch (e) { out.push((e instanceof EplbError) + ' ' + e.message); }
+}
+const eplb = await loadEplb();
+out.push(eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1 }).phy2log.length);
+window.result = out;
+</script>`);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
+  await page.goto(`${base}/tmp/missing.html`);
+  await page.waitForFunction(() => window.result !== undefined, null, { timeout: 60000 });
+  const [missing, html, garbage, ok] = await page.evaluate(() => window.result);
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.match(missing, /^true loadEplb: could not fetch eplb.wasm from \/tmp\/nowhere\/eplb.wasm \(HTTP 404\); pass locateFile/);
+  assert.match(html, /^true loadEplb: the file at .*missing.html is not WebAssembly \(\d+ bytes starting 3c 21 64 6f/);
+  assert.match(garbage, /^true loadEplb: wasmBinary is not WebAssembly/);
+  assert.equal(ok, 2);
+});

@@ -2,7 +2,7 @@
 // it carries the built module although git ignores it.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -43,4 +43,49 @@ console.log(JSON.stringify({ phy2log: Array.from(p.phy2log), rejected }));
   const r = spawnSync(process.execPath, ['t.mjs'], { cwd: app, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { phy2log: g.phy2log.flat(), rejected: true });
+  assert.doesNotMatch(installed.stderr + installed.stdout, /install-scripts|prepare/, 'the install runs or asks for no scripts');
+
+  // What a tidy package carries: a license naming the reproduced algorithm's origin, where the
+  // project lives, no install scripts, types for every export, README links that resolve.
+  const pkgDir = path.join(app, 'node_modules', 'eplb-wasm');
+  const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  const license = readFileSync(path.join(pkgDir, 'LICENSE'), 'utf8');
+  assert.match(license, /^MIT License/);
+  assert.match(license, /deepseek-ai\/EPLB/);
+  assert.match(license, /DeepSeek distributes under the MIT License/);
+  assert.equal(pkg.license, 'MIT');
+  const home = 'https://github.com/eplb-wasm/eplb-wasm';
+  assert.equal(pkg.repository.url, `git+${home}.git`);
+  assert.equal(pkg.homepage, `${home}#readme`);
+  assert.equal(pkg.bugs.url, `${home}/issues`);
+  for (const script of ['prepare', 'preinstall', 'install', 'postinstall'])
+    assert.equal(pkg.scripts?.[script], undefined, `${script} script in the published package`);
+  const readme = readFileSync(path.join(pkgDir, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 5);
+  for (const link of links)
+    assert.ok(link.startsWith(`${home}/`) || link.startsWith('https://raw.githubusercontent.com/eplb-wasm/eplb-wasm/') ||
+      (!/^[a-z]+:/.test(link) && existsSync(path.join(pkgDir, link.split('#')[0]))), `README link ${link} does not resolve from the tarball`);
+
+  // Types: the package's own and its eplb.wasm subpath, as a TypeScript user imports them.
+  writeFileSync(path.join(app, 'u.ts'), `import { loadEplb, type ByteSource } from 'eplb-wasm';
+import wasmUrl from 'eplb-wasm/eplb.wasm';
+const where: string = wasmUrl;
+const source: ByteSource = { read: () => 0 };
+void loadEplb({ locateFile: () => where }).then((e) => e.readLoads(source));
+`);
+  writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['u.ts'] }));
+  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+
+  // A missing .wasm (a bundler that left it behind) is one line naming locateFile.
+  const wasm = path.join(pkgDir, 'js', 'generated', 'eplb.wasm');
+  renameSync(wasm, wasm + '.away');
+  const missing = spawnSync(process.execPath, ['t.mjs'], { cwd: app, encoding: 'utf8' });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /EplbError: loadEplb: cannot read eplb.wasm at .*eplb\.wasm \(no such file\); pass locateFile/);
+  const cliMissing = spawnSync('npx', ['--no-install', 'eplb', 'algorithms'], { cwd: app, encoding: 'utf8' });
+  assert.equal(cliMissing.status, 1);
+  assert.match(cliMissing.stderr, /^eplb: internal error: loadEplb: cannot read eplb.wasm at .*; pass locateFile/);
+  renameSync(wasm + '.away', wasm);
 });

@@ -41,3 +41,22 @@ test('log2phy, derived in JS when first read, passes the core\'s own check and s
   q.log2phy = new Int32Array([7, 7]);
   assert.deepEqual(Array.from(q.log2phy), [7, 7]);
 });
+
+test('writePlacementJSON writes, a row at a time, the text of JSON.stringify(placementToJSON)', async () => {
+  const { writePlacementJSON } = await import('../../js/placement-json.js');
+  const shapes = [
+    [realLoads('prefill_in1024.json'), { replicas: 288, groups: 8, nodes: 4, gpus: 32 }],
+    [[[9, 1, 1, 1]], { replicas: 8, gpus: 2, algorithm: 'deepseek' }],
+    [[[0, 0, 0], [5, 1, 2]], { replicas: 9, gpus: 3 }],
+  ];
+  for (const [w, o] of shapes) {
+    const p = eplb.rebalance(w, o);
+    const parts = [];
+    const extra = { kept_layers: [3, 4], stats: { a: 1, b: [0.5] } };
+    writePlacementJSON(p, (s) => parts.push(s), { extra });
+    assert.equal(parts.join(''), JSON.stringify({ ...eplb.placementToJSON(p), ...extra }) + '\n');
+    parts.length = 0;
+    writePlacementJSON(p, (s) => parts.push(s), { format: 'sglang' });
+    assert.equal(parts.join(''), JSON.stringify({ physical_to_logical_map: eplb.placementToJSON(p).phy2log }) + '\n');
+  }
+});

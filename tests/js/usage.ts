@@ -1,6 +1,8 @@
 // Compiled with `tsc --noEmit -p tests/js` against the hand-written declarations: a typical use
 // of every function, and misuses that must not compile (@ts-expect-error).
 import { loadEplb, EplbError } from 'eplb-wasm';
+import type { ByteSource, Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
+import wasmUrl from 'eplb-wasm/eplb.wasm';
 import { placementToTRTLLM } from 'eplb-wasm/trtllm';
 import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON, PlanChoice, PlanResult, PlanRow, Policy } from 'eplb-wasm';
 
@@ -26,6 +28,16 @@ async function main(): Promise<void> {
   const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });
   const onSum: Evaluation = eplb.evaluate(fromHistory, windows);
   console.log(onSum.balancednessGpu);
+  const source: ByteSource = { read: (into: Uint8Array) => into.length && 0 };
+  const streamed: LoadFile = eplb.readLoads(source);
+  const fromBytes = eplb.placementFromJSON(new TextEncoder().encode(JSON.stringify(json)));
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, onProgress: (done: number, total: number) => console.log(done, total) });
+  const where: string = wasmUrl;
+  console.log(streamed.layers, fromBytes.layers, where);
+  // @ts-expect-error options take only their declared keys
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, group: 2 });
+  // @ts-expect-error a reader returns the number of bytes
+  eplb.readLoads({ read: (into: Uint8Array) => into });
   const plan: PlanResult = eplb.plan([[[1, 2]], [[2, 1]], [[1, 1]]], {
     gpus: 1, redundant: [0, 2], algorithms: ['deepseek'], policies: ['auto', 'hybrid'], expertBytes: 1e6,
     previous: fromHistory, onProgress: (done: number, total: number, label: string) => console.log(done, total, label),

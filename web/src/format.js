@@ -4,10 +4,13 @@ export function fmtRatio(v, digits = 4) {
   return Number.isFinite(v) ? v.toFixed(digits) : '–';
 }
 
+// One formatter per precision: toLocaleString builds one per call, slow in plots of thousands.
+const LOAD_FORMATS = [0, 1, 3].map((digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+
 export function fmtLoad(v) {
   if (!Number.isFinite(v)) return '–';
-  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 1 ? 1 : 3;
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  const a = Math.abs(v);
+  return LOAD_FORMATS[a >= 100 ? 0 : a >= 1 ? 1 : 2].format(v);
 }
 
 // Compact axis labels: 12k, 1.5M.

@@ -7,7 +7,7 @@ import { createTimeline, orderDumps } from './timeline/page.js';
 import { createPlan } from './plan/page.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [] };
+const state = { result: null, topology: null, alg: 0, layer: 0, custom: null, ready: false, runs: 0, view: 'placement', placementDirty: false, files: [], cancelling: false };
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
 
 function showError(title, detail) {
@@ -120,6 +120,12 @@ function scheduleRun() {
 // for the button, and the placement view catches up when shown again.
 function rerun() {
   if (!state.ready) return;
+  // The blur of an edited field, when the pointer goes down on Cancel, is no reason to run again:
+  // the edit applies with the next run.
+  if (state.cancelling) {
+    if (state.result) $('results').classList.add('stale');
+    return;
+  }
   if (state.view === 'timeline' || state.view === 'plan') state.placementDirty = true;
   else scheduleRun();
 }
@@ -157,6 +163,8 @@ function renderDetailViews() {
 
 function selectLayer(layer) {
   state.layer = layer;
+  // The list may hold only the worst layers (many layers): refill it to hold this one.
+  if (![...$('detailLayer').options].some((o) => o.value === String(layer))) fillDetailSelects(state.result, state.alg, layer);
   $('detailLayer').value = String(layer);
   renderBalancedness(state.result, state.layer);
   renderDetailViews();
@@ -169,12 +177,17 @@ function topologyKeys(text) {
   return t;
 }
 
+// Files larger than this go to the worker as they are, which reads them a chunk at a time (a
+// 205 MB history is never a string); their topology keys are looked for in the first and last MiB.
+const LARGE_FILE = 16 * 2 ** 20;
+
 async function loadFile(file) {
   try {
-    const text = await file.text();
-    state.custom = { name: file.name, text };
+    const large = file.size > LARGE_FILE;
+    const text = large ? null : await file.text();
+    state.custom = large ? { name: file.name, file } : { name: file.name, text };
     setCustomFile(file.name);
-    const keys = topologyKeys(text);
+    const keys = topologyKeys(large ? (await file.slice(0, 2 ** 20).text()) + (await file.slice(-(2 ** 20)).text()) : text);
     if (Object.keys(keys).length) {
       setTopology(keys);
       topologyHint();
@@ -196,7 +209,16 @@ function wire() {
   timeline.wire(() => state.view === 'timeline' && scheduleRun());
   plan.wire();
   $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleRun(); });
-  $('cancel').addEventListener('click', () => { client.cancel(); setBusy(false); $('progressLabel').textContent = ''; });
+  // pointerdown comes before the blur (and change) of a field being edited; click after.
+  $('cancel').addEventListener('pointerdown', () => { state.cancelling = true; });
+  $('cancel').addEventListener('click', () => {
+    state.cancelling = false;
+    clearTimeout(runTimer);
+    client.cancel();
+    setBusy(false);
+    $('progressLabel').textContent = '';
+  });
+  window.addEventListener('pointerup', () => setTimeout(() => { state.cancelling = false; }, 0));
   $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
   for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
   // Settings apply at once (a field commits on Enter or when it loses focus).

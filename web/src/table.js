@@ -22,7 +22,7 @@ export function summaryTableHtml(runs) {
   }
   const head = `<tr><th scope="col">Algorithm</th>${COLUMNS.map((c) => `<th scope="col" title="${esc(c.hint)}">${c.label}</th>`).join('')}` +
     '<th scope="col" title="largest replica count of any expert">Max replicas</th>' +
-    '<th scope="col" title="wall time of rebalance in WebAssembly, all layers">Time (ms)</th><th scope="col">Download</th></tr>';
+    '<th scope="col" title="wall time of rebalance in WebAssembly, all layers, after a warm-up: the first calls of a freshly loaded module run 10-20 times slower, until V8 has optimised its code">Time (ms)<sup>*</sup></th><th scope="col">Download</th></tr>';
   const rows = runs.map((r, i) => {
     const cells = COLUMNS.map((c) => {
       const v = r.evaluation[c.key];
@@ -35,5 +35,7 @@ export function summaryTableHtml(runs) {
       `<td class="num" data-key="timeMs">${fmtMs(r.timeMs)}</td>` +
       `<td><button type="button" class="link" data-download="placement" data-alg="${esc(r.algorithm)}">placement.json</button></td></tr>`;
   }).join('');
-  return `<table class="summary"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+  return `<table class="summary"><thead>${head}</thead><tbody>${rows}</tbody></table>` +
+    '<p class="info table-note"><sup>*</sup> Wall time of the rebalance calls in WebAssembly, after a warm-up of each algorithm ' +
+    '(the first calls of a freshly loaded module run 10–20× slower, until the browser has optimised its code).</p>';
 }

@@ -9,6 +9,7 @@ import { fmtLoad } from './format.js';
 import { esc } from './plots/svg.js';
 
 const $ = (id) => document.getElementById(id);
+const MAX_OPTIONS = 256;
 // Plots are drawn at the width they are shown at, so their text keeps its size.
 const widthOf = (id) => Math.max(640, Math.round($(id).clientWidth || 1100));
 
@@ -52,7 +53,19 @@ export function renderBalancedness(result, selectedLayer) {
 export function fillDetailSelects(result, algIndex, layer) {
   $('detailAlg').innerHTML = result.runs.map((r, i) => `<option value="${i}"${i === algIndex ? ' selected' : ''}>${esc(r.algorithm)}</option>`).join('');
   const b = result.runs[algIndex].evaluation.layerBalancednessGpu;
-  $('detailLayer').innerHTML = result.input.keptLayers.map((k, l) => `<option value="${l}"${l === layer ? ' selected' : ''}>${k} (balancedness ${b[l].toFixed(3)})</option>`).join('');
+  // Thousands of options cost the page a layout of each at every change (150 ms at 4,096): past
+  // MAX_OPTIONS layers, the list holds the worst ones and the layer shown; the plots pick any.
+  const L = result.input.keptLayers.length;
+  let shown = Array.from({ length: L }, (_, l) => l);
+  if (L > MAX_OPTIONS) {
+    shown.sort((x, y) => b[x] - b[y] || x - y);
+    shown = shown.slice(0, MAX_OPTIONS);
+    if (!shown.includes(layer)) shown.push(layer);
+    shown.sort((x, y) => x - y);
+  }
+  const select = $('detailLayer');
+  select.title = L > MAX_OPTIONS ? `the ${MAX_OPTIONS} worst of ${L} layers (and the one shown); click a bar or a heat-map row for any other` : '';
+  select.innerHTML = shown.map((l) => `<option value="${l}"${l === layer ? ' selected' : ''}>${result.input.keptLayers[l]} (balancedness ${b[l].toFixed(3)})</option>`).join('');
 }
 
 export function renderDetail(result, topology, algIndex, layer) {

@@ -1,6 +1,6 @@
 // Web Worker: owns the WASM module and does all computation, so the page never freezes.
 // Protocol:
-//   page -> worker  { type: 'run', id, source: { name, url } | { name, text }, history: [source], unseen: [source],
+//   page -> worker  { type: 'run', id, source: { name, url } | { name, text } | { name, file }, history: [source], unseen: [source],
 //                     topology, algorithms, dropDense }   (history: older windows; unseen: files the
 //                     placement is measured on next when there is no history)
 //                   { type: 'run', id, job: 'timeline', series, topology, predictor, history }
@@ -17,6 +17,8 @@ import { runAll } from './compute.js';
 import { timelineJob } from './timeline/job.js';
 import { planJob, planPlacementJob } from './plan/job.js';
 
+// Algorithms this worker's module has run (and so warmed up): their times are steady ones.
+const warmed = new Set();
 const ready = loadEplb({ locateFile: (file) => new URL(file, self.location.href).href });
 
 function describe(list) {
@@ -33,7 +35,23 @@ ready.then(
   (err) => self.postMessage({ type: 'error', id: null, stage: 'load', message: `could not load the WebAssembly module: ${message(err)}` }),
 );
 
+// A File, read a chunk at a time as the core asks for it (FileReaderSync: workers only).
+function fileReader(file) {
+  const reader = new FileReaderSync();
+  let at = 0;
+  return {
+    read(into) {
+      const n = Math.min(into.length, file.size - at);
+      if (n <= 0) return 0;
+      into.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(at, at + n))));
+      at += n;
+      return n;
+    },
+  };
+}
+
 async function readSource(source) {
+  if (source.file) return fileReader(source.file);
   if (typeof source.text === 'string') return source.text;
   const res = await fetch(source.url);
   if (!res.ok) throw new Error(`could not fetch ${source.url}: HTTP ${res.status}`);
@@ -60,7 +78,7 @@ async function run({ id, source, history = [], unseen = [], topology, algorithms
       if (m.layers === w.layers && m.experts === w.experts) others.push({ data: m.data, layers: m.layers, experts: m.experts });
     }
     stage = 'rebalance';
-    const runs = runAll(eplb, h.windows, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, others);
+    const runs = runAll(eplb, h.windows, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, others, warmed);
     const name = sources.length > 1 ? `${source.name} with ${history.length} older file${history.length > 1 ? 's' : ''}` : source.name;
     const input = { name, windows: h.names, unseen: unseen.map((u) => u.name), format: w.format, layers: w.layers, experts: w.experts, keptLayers,
       fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: h.windows.length === 1 ? w.data : sumData(h.windows) };

@@ -1,5 +1,7 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,11 +37,20 @@ struct LoadFile {
     std::optional<int64_t> replicas, groups, nodes, gpus;
 };
 
-// Parses any SPEC section 5 shape; throws InvalidInput naming what is wrong.
+// A source of a file's bytes: copies up to `capacity` bytes into `buffer` and returns how many,
+// 0 at the end.
+using ByteReader = std::function<size_t(char* buffer, size_t capacity)>;
+
+// Parses any SPEC section 5 shape; throws InvalidInput naming what is wrong. The text is read as
+// a stream of JSON events (no parsed tree): a load_history's steps are summed, and cut into
+// windows, as they come, so memory holds one step, the sum and the windows, never the steps.
 LoadFile read_loads(const std::string& json_text, const ReadOptions& options = {});
 LoadFile read_loads_file(const std::string& path, const ReadOptions& options = {});
+// The same from a stream of bytes (a file read in chunks, a JS callback): the text is never held.
+LoadFile read_loads_stream(const ByteReader& read, const ReadOptions& options = {});
 
-// Splits a load_history into its steps, [steps][layers][experts] as one matrix per step.
+// Splits a load_history into its steps, [steps][layers][experts] as one matrix per step (at most
+// limits::max_history_cells loads in all).
 std::vector<xt::xtensor<double, 2>> read_load_history(const std::string& json_text);
 
 }  // namespace eplb

@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 #include <xtensor/xtensor.hpp>
@@ -25,6 +27,9 @@ struct Options {
     // ... or keep the previous expert in a slot unless that costs more than this fraction of
     // balancedness against the best fresh placement (-1: the algorithm's default).
     double tolerance = -1;
+    // Called after each layer is placed with (layers done, layers): large placements take
+    // seconds, and layers are placed one after another. May throw to stop the call.
+    std::function<void(int64_t, int64_t)> progress;
 };
 
 // weights: [layers][experts], finite and non-negative. Throws InvalidInput on bad input.

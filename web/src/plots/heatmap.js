@@ -37,10 +37,17 @@ export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layer
   const cellW = (x1 - x0) / G;
 
   // Cells, drawn through an offscreen image so large inputs stay fast.
+  // Through a table of 1024 colours: thousands of layers make millions of cells.
+  const lut = new Uint8Array(1025 * 3);
+  for (let k = 0; k <= 1024; k++) lut.set(rampRgb(k / 1024), k * 3);
   const img = ctx.createImageData(G, L);
+  const px = img.data;
   for (let i = 0; i < L * G; i++) {
-    const [r, g, b] = rampRgb(ratio[i] / maxRatio);
-    img.data.set([r, g, b, 255], i * 4);
+    const k = Math.min(1024, Math.max(0, Math.round((ratio[i] / maxRatio) * 1024))) * 3;
+    px[i * 4] = lut[k];
+    px[i * 4 + 1] = lut[k + 1];
+    px[i * 4 + 2] = lut[k + 2];
+    px[i * 4 + 3] = 255;
   }
   const off = document.createElement('canvas');
   off.width = G;

@@ -49,11 +49,17 @@ export function replicaMapSvg({ phy2log, logcnt, weights, gpus: G, nodes, groups
     if (hotRank.has(e)) hotCells += rect(x + 1, y + 1, cellW - 2, cellH - 2, { fill: 'none', stroke: '#e53935', 'stroke-width': 2, 'pointer-events': 'none' });
   }
   s += `<g class="replica-cells">${cells}</g><g class="replica-hot">${hotCells}</g>`;
-  // Node outlines and labels.
+  // Node outlines and labels: "node n" where it fits, else the number alone (every k-th one when
+  // even that does not fit), with "node" written once in the margin.
+  const nodeW = perNode * cellW;
+  const full = nodeW >= 58;
+  const every = full ? 1 : Math.max(1, Math.ceil(8 * (String(nodes - 1).length + 1) / nodeW));
+  if (!full) s += text(m.left - 6, m.top - 8, 'node', { 'text-anchor': 'end', fill: '#222', 'font-weight': 600, class: 'node-caption' });
   for (let n = 0; n < nodes; n++) {
-    const x = m.left + n * perNode * cellW;
-    s += rect(x, m.top, perNode * cellW, cellH * spg, { fill: 'none', stroke: '#111', 'stroke-width': 2 });
-    if (nodes <= 32) s += text(x + (perNode * cellW) / 2, m.top - 8, `node ${n}`, { 'text-anchor': 'middle', fill: '#222', 'font-weight': 600 });
+    const x = m.left + n * nodeW;
+    s += rect(x, m.top, nodeW, cellH * spg, { fill: 'none', stroke: '#111', 'stroke-width': 2 });
+    if (n % every === 0)
+      s += text(x + nodeW / 2, m.top - 8, full ? `node ${n}` : n, { 'text-anchor': 'middle', fill: '#222', 'font-weight': 600, class: 'node-label' });
   }
   // Axes labels.
   const step = Math.max(1, Math.ceil(G / Math.floor((width - m.left - m.right) / 26)));

@@ -30,14 +30,6 @@ export function syntheticWindows({ layers, experts, windows, seed }) {
   };
 }
 
-// Rows `kept` of a matrix read with every layer.
-function pick(m, kept) {
-  const E = m.experts;
-  const data = new Float64Array(kept.length * E);
-  kept.forEach((l, i) => data.set(m.data.subarray(l * E, (l + 1) * E), i * E));
-  return { data, layers: kept.length, experts: E };
-}
-
 /**
  * A vLLM-style {"load_history": [...]} cut into windows of `steps` steps, each summed (a shorter
  * last window is kept). Layers all zero over the whole history (dense layers) are left out.
@@ -55,12 +47,10 @@ export function historyWindows(eplb, name, text, steps) {
   if (count < 2) throw new SeriesError(`it has ${total} step${total === 1 ? '' : 's'}: with ${steps} steps per window that is one window, and the timeline needs at least 2 (choose fewer steps per window)`);
   if (count > MAX_WINDOWS) throw new SeriesError(`${total} steps in windows of ${steps} make ${count} windows, more than ${MAX_WINDOWS} (choose more steps per window)`);
   const kept = Array.from(all.keptLayers);
-  const windows = [], names = [];
-  for (let i = 0; i < count; i++) {
-    const begin = i * steps, end = Math.min(total, begin + steps);
-    windows.push(pick(eplb.readLoads(text, { window: [begin, end] }), kept));
-    names.push(`steps ${begin}–${end - 1}`);
-  }
+  // One more pass cuts every window (the core sums the steps as it reads them; a window per pass
+  // read a large history once a window).
+  const windows = eplb.readLoads(text, { dropDense: true, windowSteps: steps }).windows.map(({ data, layers, experts }) => ({ data, layers, experts }));
+  const names = windows.map((_, i) => `steps ${i * steps}–${Math.min(total, (i + 1) * steps) - 1}`);
   const short = total % steps ? `; the last window has ${total % steps} step${total % steps === 1 ? '' : 's'}` : '';
   return {
     windows, names, layers: kept.length, experts: all.experts, keptLayers: kept,
