@@ -1,10 +1,9 @@
 // Compiled with `tsc --noEmit -p tests/js` against the hand-written declarations: a typical use
 // of every function, and misuses that must not compile (@ts-expect-error).
 import { loadEplb, EplbError } from 'eplb-wasm';
-import type { ByteSource, Eplb, Evaluation, LoadFile, Placement, PlacementJSON } from 'eplb-wasm';
+import type { ByteSource, Eplb, Evaluation, LoadFile, Placement, PlacementJSON, PlanChoice, PlanResult, PlanRow, Policy } from 'eplb-wasm';
 import wasmUrl from 'eplb-wasm/eplb.wasm';
 import { placementToTRTLLM } from 'eplb-wasm/trtllm';
-import type { Eplb, Evaluation, LoadFile, Placement, PlacementJSON, PlanChoice, PlanResult, PlanRow, Policy } from 'eplb-wasm';
 
 async function main(): Promise<void> {
   const eplb: Eplb = await loadEplb();
