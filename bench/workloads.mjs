@@ -38,7 +38,7 @@ export const topologies = {
   '61x1024': { replicas: 2048, groups: 8, nodes: 8, gpus: 256, label: '61x1024: 2048 slots, 8 groups, 8 nodes, 256 GPUs' },
 };
 
-/** Seeded synthetic shapes (bench/synthetic.mjs driftingSeries), from 48x128 up to 61x1024. */
+/** Seeded synthetic shapes (js/synthetic.js driftingSeries), from 48x128 up to 61x1024. */
 export const syntheticShapes = {
   '48x128': { layers: 48, experts: 128, topology: 'small' },
   '58x256': { layers: 58, experts: 256, topology: 'v3' },

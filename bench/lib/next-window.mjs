@@ -133,7 +133,7 @@ export function nextWindowSection(nw) {
     tables,
     notes: [
       'Real files: each held out in turn; the history is the other files of its phase (prefill or decode) in name order.',
-      `Series: bench/synthetic.mjs drifting series; the history is the last ${nw.cfg.series.history} windows, the measure the window after them.`,
+      `Series: js/synthetic.js drifting series; the history is the last ${nw.cfg.series.history} windows, the measure the window after them.`,
       'Reference: deepseek on one matrix holding the sum of the history (what a serving engine\'s window sum gives it), auto policy.',
       'Worst case vs reference: the lowest difference over the cases (below 0: a case where the reference was better).',
       'Series bal. replica: the balancedness over the replica slots (SPEC 4) on the series\' unseen windows, the measure of the published evolutionary searches.',

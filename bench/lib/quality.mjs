@@ -130,7 +130,7 @@ export function qualitySections(q) {
       title: 'Quality at scale on synthetic loads (seeded, skewed, drifting)',
       command: 'npm run bench -- --only quality',
       tables: synthTables,
-      notes: ['Generator: bench/synthetic.mjs driftingSeries, parameters in bench/workloads.mjs (syntheticParams).', ...unsupportedNotes(q.synth.flatMap((t) => t.rows))],
+      notes: ['Generator: js/synthetic.js driftingSeries, parameters in bench/workloads.mjs (syntheticParams).', ...unsupportedNotes(q.synth.flatMap((t) => t.rows))],
     },
   ];
 }

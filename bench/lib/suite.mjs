@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realData, syntheticShapes, syntheticParams, topologies } from '../workloads.mjs';
-import { driftingSeries } from '../synthetic.mjs';
+import { driftingSeries } from '../../js/synthetic.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -3,7 +3,7 @@
 // files it must refuse. Called by dashboard.test.mjs with its page and `check`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { driftingSeries } from '../../bench/synthetic.mjs';
+import { driftingSeries } from '../../js/synthetic.js';
 
 const TOPOLOGY = { replicas: 288, groups: 8, nodes: 4, gpus: 32 };
 const STRATEGIES = [

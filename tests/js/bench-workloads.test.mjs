@@ -1,10 +1,10 @@
 // The benchmark suite's definition (bench/workloads.mjs) is well-formed, and its synthetic
-// generators (bench/synthetic.mjs) are deterministic. No timing here.
+// generators (js/synthetic.js) are deterministic. No timing here.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { createRng, driftingSeries, skewedLoads } from '../../bench/synthetic.mjs';
+import { createRng, driftingSeries, skewedLoads } from '../../js/synthetic.js';
 import * as suite from '../../bench/workloads.mjs';
 import { eplb, root } from './helpers.mjs';
 

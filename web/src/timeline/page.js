@@ -21,7 +21,7 @@ export function createTimeline({ client, readTopology, showError, clearError, se
     document.body.dataset.tlSource = kind;
     const el = $('tlSourceHint');
     el.classList.remove('bad');
-    if (kind === 'synthetic') el.textContent = 'Lognormal expert popularity per layer, a slow random walk per window, now and then an expert turning hot (bench/synthetic.mjs). The same seed gives the same loads.';
+    if (kind === 'synthetic') el.textContent = 'Lognormal expert popularity per layer, a slow random walk per window, now and then an expert turning hot (js/synthetic.js). The same seed gives the same loads.';
     else if (kind === 'files') el.textContent = `Prefill, then decode, by request length: ${bundled().length} separate aggregates, not a real time series.`;
     else el.textContent = state.file ? `${state.file.name}: cut into windows of K steps, each summed.` : 'No file yet: drop or choose one.';
   }

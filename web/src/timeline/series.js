@@ -1,7 +1,7 @@
 // The windows of a timeline run, each a load matrix { data: Float64Array, layers, experts }:
 // a seeded synthetic drifting series, load files in a row, or a vLLM-style load_history cut
 // into windows of K steps. Runs in the Web Worker (and in Node); errors are sentences for the user.
-import { driftingSeries } from '../../../bench/synthetic.mjs';
+import { driftingSeries } from '../../../js/synthetic.js';
 
 const MAX_WINDOWS = 200;
 const MAX_CELLS = 3e7; // loads held at once in the worker (8 bytes each)
@@ -13,7 +13,7 @@ function whole(v, name, min, max) {
   return v;
 }
 
-/** Seeded drifting loads (bench/synthetic.mjs): lognormal popularity, slow random walk, hot experts now and then. */
+/** Seeded drifting loads (js/synthetic.js): lognormal popularity, slow random walk, hot experts now and then. */
 export function syntheticWindows({ layers, experts, windows, seed }) {
   whole(layers, 'layers', 1, 1024);
   whole(experts, 'experts', 2, 4096);

@@ -1,4 +1,4 @@
-// Seeded synthetic expert loads for the benchmark suite: skewed popularity (a few hot experts per
+// Seeded synthetic expert loads (the benchmark suite, the dashboard's timeline): skewed popularity (a few hot experts per
 // layer), drifting from one window to the next, with now and then an expert that turns hot.
 // Pure JS and deterministic: the same parameters and seed give the same loads bit for bit on every
 // platform (32-bit integer PRNG, Math.log/exp/cos/sin only on its output, integer token counts
