@@ -89,8 +89,20 @@ async function runPlacement() {
   $('progressLabel').textContent = 'starting…';
   const started = performance.now();
   try {
-    const result = await client.run({ source, history: older, unseen, topology, algorithms, dropDense: $('dropDense').checked }, showProgress);
+    const adoptTopology = state.adoptTopology && source === state.custom;
+    state.adoptTopology = false;
+    const result = await client.run({ source, history: older, unseen, topology, algorithms, adoptTopology, dropDense: $('dropDense').checked }, showProgress);
     result.wallMs = performance.now() - started;
+    if (!result.runs) {
+      // The chosen file records another topology (num_replicas, ...; the core's reader found the
+      // keys): the fields take it, and the file is placed with it.
+      const keys = result.input.topologyKeys;
+      setTopology(keys);
+      topologyHint();
+      $('fileNote').textContent = `Topology taken from ${source.name}: ${Object.entries(keys).map(([k, v]) => `${v} ${k}`).join(', ')}.`;
+      scheduleRun();
+      return;
+    }
     state.result = result;
     state.topology = topology;
     state.alg = Math.min(state.alg, result.runs.length - 1);
@@ -171,14 +183,8 @@ function selectLayer(layer) {
 }
 
 // Topology keys a load file may carry (the golden files do): num_replicas, num_groups, ...
-function topologyKeys(text) {
-  const t = {};
-  for (const m of text.matchAll(/"num_(replicas|groups|nodes|gpus)"\s*:\s*(\d+)/g)) t[m[1]] ??= Number(m[2]);
-  return t;
-}
-
 // Files larger than this go to the worker as they are, which reads them a chunk at a time (a
-// 205 MB history is never a string); their topology keys are looked for in the first and last MiB.
+// 205 MB history is never a string).
 const LARGE_FILE = 16 * 2 ** 20;
 
 async function loadFile(file) {
@@ -187,14 +193,8 @@ async function loadFile(file) {
     const text = large ? null : await file.text();
     state.custom = large ? { name: file.name, file } : { name: file.name, text };
     setCustomFile(file.name);
-    const keys = topologyKeys(large ? (await file.slice(0, 2 ** 20).text()) + (await file.slice(-(2 ** 20)).text()) : text);
-    if (Object.keys(keys).length) {
-      setTopology(keys);
-      topologyHint();
-      $('fileNote').textContent = `Topology taken from ${file.name}: ${Object.entries(keys).map(([k, v]) => `${v} ${k}`).join(', ')}.`;
-    } else {
-      $('fileNote').textContent = '';
-    }
+    state.adoptTopology = true;  // the topology keys the reader finds in it replace the fields once
+    $('fileNote').textContent = '';
     scheduleRun();
   } catch (err) {
     showError(`Could not open “${file.name}”: `, err.message);

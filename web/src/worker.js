@@ -58,7 +58,7 @@ async function readSource(source) {
   return res.text();
 }
 
-async function run({ id, source, history = [], unseen = [], topology, algorithms, dropDense }) {
+async function run({ id, source, history = [], unseen = [], topology, algorithms, adoptTopology = false, dropDense }) {
   const eplb = await ready;
   let stage = 'read';
   try {
@@ -70,6 +70,11 @@ async function run({ id, source, history = [], unseen = [], topology, algorithms
     }
     const h = readHistory(eplb, texts, { dropDense });
     const w = h.first;
+    // A file that records its topology, chosen just now: the page takes those keys and asks again.
+    if (adoptTopology && Object.entries(h.topology).some(([k, v]) => topology[k] !== v)) {
+      self.postMessage({ type: 'result', id, input: { name: source.name, topologyKeys: h.topology }, runs: null });
+      return;
+    }
     const keptLayers = w.keptLayers ? Array.from(w.keptLayers) : Array.from({ length: w.layers }, (_, i) => i);
     if (!w.layers) throw new Error('the file has no layers with load');
     const others = [];
@@ -80,7 +85,7 @@ async function run({ id, source, history = [], unseen = [], topology, algorithms
     stage = 'rebalance';
     const runs = runAll(eplb, h.windows, topology, algorithms, (done, total, label) => self.postMessage({ type: 'progress', id, done, total, label }), undefined, others, warmed);
     const name = sources.length > 1 ? `${source.name} with ${history.length} older file${history.length > 1 ? 's' : ''}` : source.name;
-    const input = { name, windows: h.names, unseen: unseen.map((u) => u.name), format: w.format, layers: w.layers, experts: w.experts, keptLayers,
+    const input = { name, topologyKeys: h.topology, windows: h.names, unseen: unseen.map((u) => u.name), format: w.format, layers: w.layers, experts: w.experts, keptLayers,
       fileLayers: w.fileLayers ?? null, historySteps: w.historySteps ?? null, data: h.windows.length === 1 ? w.data : sumData(h.windows) };
     self.postMessage({ type: 'result', id, input, runs });
   } catch (err) {
