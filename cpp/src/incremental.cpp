@@ -16,47 +16,67 @@ namespace {
 
 constexpr int64_t kExactAssignment = 128;
 
-// Hungarian algorithm (shortest augmenting paths with potentials), minimising cost[i][j].
-void hungarian_min(const std::vector<int64_t>& cost, int32_t n, std::vector<int32_t>& assign) {
+// Hungarian algorithm (shortest augmenting paths with potentials), minimising cost[i][j] (n x n,
+// row-major) into assign[n]. Scratch: u, v, minv of n + 1 each, p, way of n + 1, used of n + 1.
+void hungarian_min(const int64_t* cost, int32_t n, int32_t* assign, int64_t* u, int64_t* v, int64_t* minv, int32_t* p,
+                   int32_t* way, char* used) {
     const int64_t inf = std::numeric_limits<int64_t>::max() / 4;
-    std::vector<int64_t> u(size_t(n) + 1, 0), v(size_t(n) + 1, 0), minv(size_t(n) + 1);
-    std::vector<int32_t> p(size_t(n) + 1, 0), way(size_t(n) + 1, 0);
-    std::vector<char> used(size_t(n) + 1);
+    std::fill(u, u + n + 1, 0);
+    std::fill(v, v + n + 1, 0);
+    std::fill(p, p + n + 1, 0);
+    std::fill(way, way + n + 1, 0);
     for (int32_t i = 1; i <= n; ++i) {
         p[0] = i;
         int32_t j0 = 0;
-        std::fill(minv.begin(), minv.end(), inf);
-        std::fill(used.begin(), used.end(), 0);
+        std::fill(minv, minv + n + 1, inf);
+        std::fill(used, used + n + 1, 0);
         do {
-            used[size_t(j0)] = 1;
-            const int32_t i0 = p[size_t(j0)];
+            used[j0] = 1;
+            const int32_t i0 = p[j0];
             int64_t delta = inf;
             int32_t j1 = 0;
             for (int32_t j = 1; j <= n; ++j) {
-                if (used[size_t(j)]) continue;
-                const int64_t cur = cost[size_t(i0 - 1) * size_t(n) + size_t(j - 1)] - u[size_t(i0)] - v[size_t(j)];
-                if (cur < minv[size_t(j)]) minv[size_t(j)] = cur, way[size_t(j)] = j0;
-                if (minv[size_t(j)] < delta) delta = minv[size_t(j)], j1 = j;
+                if (used[j]) continue;
+                const int64_t cur = cost[size_t(i0 - 1) * size_t(n) + size_t(j - 1)] - u[i0] - v[j];
+                if (cur < minv[j]) minv[j] = cur, way[j] = j0;
+                if (minv[j] < delta) delta = minv[j], j1 = j;
             }
             for (int32_t j = 0; j <= n; ++j) {
-                if (used[size_t(j)]) {
-                    u[size_t(p[size_t(j)])] += delta;
-                    v[size_t(j)] -= delta;
+                if (used[j]) {
+                    u[p[j]] += delta;
+                    v[j] -= delta;
                 } else {
-                    minv[size_t(j)] -= delta;
+                    minv[j] -= delta;
                 }
             }
             j0 = j1;
-        } while (p[size_t(j0)] != 0);
+        } while (p[j0] != 0);
         do {
-            const int32_t j1 = way[size_t(j0)];
-            p[size_t(j0)] = p[size_t(j1)];
+            const int32_t j1 = way[j0];
+            p[j0] = p[j1];
             j0 = j1;
         } while (j0 != 0);
     }
-    assign.assign(size_t(n), -1);
+    std::fill(assign, assign + n, -1);
     for (int32_t j = 1; j <= n; ++j)
-        if (p[size_t(j)] > 0) assign[size_t(p[size_t(j)] - 1)] = j - 1;
+        if (p[j] > 0) assign[p[j] - 1] = j - 1;
+}
+
+// The same with its scratch on the stack for small n (the group maps: a few nodes), else on the heap.
+void hungarian_min(const std::vector<int64_t>& cost, int32_t n, std::vector<int32_t>& assign) {
+    assign.resize(size_t(n));
+    constexpr int32_t kSmall = 16;
+    if (n <= kSmall) {
+        int64_t u[kSmall + 1], v[kSmall + 1], minv[kSmall + 1];
+        int32_t p[kSmall + 1], way[kSmall + 1];
+        char used[kSmall + 1];
+        hungarian_min(cost.data(), n, assign.data(), u, v, minv, p, way, used);
+        return;
+    }
+    std::vector<int64_t> u(size_t(n) + 1), v(size_t(n) + 1), minv(size_t(n) + 1);
+    std::vector<int32_t> p(size_t(n) + 1), way(size_t(n) + 1);
+    std::vector<char> used(size_t(n) + 1);
+    hungarian_min(cost.data(), n, assign.data(), u.data(), v.data(), minv.data(), p.data(), way.data(), used.data());
 }
 
 }  // namespace
@@ -74,7 +94,8 @@ void max_weight_assignment(const std::vector<int64_t>& weight, int32_t n, std::v
     if (n <= kExactAssignment) {
         int64_t top = 0;
         for (size_t i = 0; i < size_t(n) * size_t(n); ++i) top = std::max(top, weight[i]);
-        std::vector<int64_t> cost(size_t(n) * size_t(n));
+        thread_local std::vector<int64_t> cost;  // scratch only: nothing carries over between calls
+        cost.resize(size_t(n) * size_t(n));
         for (size_t i = 0; i < cost.size(); ++i) cost[i] = top - weight[i];
         hungarian_min(cost, n, assign);
         return;
