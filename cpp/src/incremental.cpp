@@ -62,17 +62,23 @@ void hungarian_min(const int64_t* cost, int32_t n, int32_t* assign, int64_t* u, 
         if (p[j] > 0) assign[p[j] - 1] = j - 1;
 }
 
-// The same with its scratch on the stack for small n (the group maps: a few nodes), else on the heap.
-void hungarian_min(const std::vector<int64_t>& cost, int32_t n, std::vector<int32_t>& assign) {
+// Minimum-cost assignment of top - weight, its scratch on the stack for small n (the group maps: a
+// few nodes), else on the heap.
+void hungarian_max(const std::vector<int64_t>& weight, int64_t top, int32_t n, std::vector<int32_t>& assign) {
     assign.resize(size_t(n));
+    const size_t cells = size_t(n) * size_t(n);
     constexpr int32_t kSmall = 16;
     if (n <= kSmall) {
+        int64_t cost[kSmall * kSmall];
+        for (size_t i = 0; i < cells; ++i) cost[i] = top - weight[i];
         int64_t u[kSmall + 1], v[kSmall + 1], minv[kSmall + 1];
         int32_t p[kSmall + 1], way[kSmall + 1];
         char used[kSmall + 1];
-        hungarian_min(cost.data(), n, assign.data(), u, v, minv, p, way, used);
+        hungarian_min(cost, n, assign.data(), u, v, minv, p, way, used);
         return;
     }
+    std::vector<int64_t> cost(cells);
+    for (size_t i = 0; i < cells; ++i) cost[i] = top - weight[i];
     std::vector<int64_t> u(size_t(n) + 1), v(size_t(n) + 1), minv(size_t(n) + 1);
     std::vector<int32_t> p(size_t(n) + 1), way(size_t(n) + 1);
     std::vector<char> used(size_t(n) + 1);
@@ -94,10 +100,7 @@ void max_weight_assignment(const std::vector<int64_t>& weight, int32_t n, std::v
     if (n <= kExactAssignment) {
         int64_t top = 0;
         for (size_t i = 0; i < size_t(n) * size_t(n); ++i) top = std::max(top, weight[i]);
-        thread_local std::vector<int64_t> cost;  // scratch only: nothing carries over between calls
-        cost.resize(size_t(n) * size_t(n));
-        for (size_t i = 0; i < cost.size(); ++i) cost[i] = top - weight[i];
-        hungarian_min(cost, n, assign);
+        hungarian_max(weight, top, n, assign);
         return;
     }
     // Greedy: heaviest pairs first (ties: lower row, then lower column), then the rest in order.
