@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
@@ -71,7 +72,14 @@ std::string placement_to_json(const Placement& p) {
     }
     s += "],\"num_replicas\":" + str(p.topology.replicas) + ",\"num_groups\":" + str(p.topology.groups) +
          ",\"num_nodes\":" + str(p.topology.nodes) + ",\"num_gpus\":" + str(p.topology.gpus) +
-         ",\"algorithm\":" + json(p.algorithm).dump() + "}";
+         ",\"algorithm\":" + json(p.algorithm).dump();
+    const std::vector<int64_t> failed = failed_gpus(p);
+    if (!failed.empty()) {  // also read off phy2log's -1 slots; written for the reader's eye
+        s += ",\"failed_gpus\":[";
+        for (size_t i = 0; i < failed.size(); ++i) s += (i ? "," : "") + str(failed[i]);
+        s += ']';
+    }
+    s += '}';
     return s;
 }
 
@@ -102,6 +110,17 @@ Placement placement_from_json(const std::string& text, const Topology& fallback,
         experts = int64_t(doc["logcnt"][0].size());
     if (experts < 0) experts = int64_t(*std::max_element(phy2log.begin(), phy2log.end())) + 1;
     Placement p = placement_from_phy2log(phy2log, experts, t);
+    if (auto it = doc.find("failed_gpus"); it != doc.end() && !it->is_null()) {
+        std::vector<int64_t> listed;
+        if (!it->is_array()) throw InvalidInput("failed_gpus must be an array of GPU indices");
+        for (const json& g : *it) {
+            if (!g.is_number_integer()) throw InvalidInput("failed_gpus holds a non-integer");
+            listed.push_back(g.get<int64_t>());
+        }
+        std::sort(listed.begin(), listed.end());
+        if (listed != failed_gpus(p))
+            throw InvalidInput("failed_gpus disagrees with the -1 slots of " + std::string(key));
+    }
     if (doc.contains("logcnt") && int_matrix(doc["logcnt"], "logcnt") != p.logcnt)
         throw InvalidInput("logcnt disagrees with phy2log");
     if (doc.contains("log2phy")) {
@@ -116,7 +135,7 @@ Placement placement_from_json(const std::string& text, const Topology& fallback,
                 std::vector<int64_t> slots;
                 for (const json& v : l2p[size_t(l)][size_t(e)]) {
                     if (!v.is_number_integer()) throw InvalidInput("log2phy holds a non-integer");
-                    if (v.get<int64_t>() >= 0) slots.push_back(v.get<int64_t>());
+                    if (v.get<int64_t>() >= 0) slots.push_back(v.get<int64_t>());  // -1: padding
                 }
                 std::sort(slots.begin(), slots.end());
                 bool same = int64_t(slots.size()) == p.logcnt(size_t(l), size_t(e));
