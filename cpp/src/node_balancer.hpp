@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace eplb::detail {
@@ -23,9 +24,24 @@ public:
     // Stops once the heaviest node is within `slack` (relative) of the mean.
     void balance(const double* w, const int32_t* home, int32_t E, int32_t N, int32_t m, int32_t cap, bool counts,
                  int64_t budget, double slack, int32_t* count, int32_t* rn);
+    // Nodes of unequal sizes (layout.hpp): node n has gpus[n] GPUs (and at most that many replicas
+    // of an expert), and what is balanced is each node's load per GPU, scaled to the largest node:
+    // load * scale[n] with scale[n] = max(gpus) / gpus[n] (1 for every node of equal nodes, which
+    // gives exactly the figures of the overload above).
+    // An expert gives up a replica only while its others would weigh at most max_replica (w's
+    // units; infinity: no limit, as the overload above): node loads alone do not see that a GPU
+    // cannot hold a replica much heavier than its share.
+    void balance(const double* w, const int32_t* home, int32_t E, int32_t N, const int32_t* gpus, int32_t cap,
+                 bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn,
+                 double max_replica = std::numeric_limits<double>::infinity());
 
 private:
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
+    std::vector<int32_t> m_;    // GPUs per node
+    std::vector<double> s_;     // the scale of each node's load (see balance)
+    double max_replica_ = 0;  // see balance
+    // Whether expert x may give up a replica: its others would weigh no more than max_replica_.
+    bool heavy_ok(int32_t x) const { return dn_[std::size_t(x)] <= max_replica_; }
     // Movable replicas of node n: movable_[n * E ...] by expert index (mov_begin(n), mov_end(n)),
     // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: the experts with two or
     // more replicas (only they have movable ones) by weight.
