@@ -111,32 +111,10 @@ double LayoutGroups::score(const int32_t* node_of, double bound) {
     for (int32_t g = 0; g < groups_; ++g) node_load_[size_t(node_of[g])] += gw_[g];
     for (int32_t n = 0; n < nodes_; ++n) top = std::max(top, node_load_[size_t(n)] / double(layout_->gpus_of(n)));
     if (hybrid_) {
-        // A node above the target sheds its excess by serving it away (replicas of its experts
-        // on nodes with free slots, the load served away equal to what it sheds); nodes with
-        // free slots take it up to the target. The least common level t at which they can, and
-        // the load then served away; scored as t plus that load per GPU.
         free_.resize(size_t(nodes_));
         for (int32_t n = 0; n < nodes_; ++n) free_[size_t(n)] = layout_->slots_of(n);
         for (int32_t g = 0; g < groups_; ++g) free_[size_t(node_of[g])] -= group_size_;
-        auto gap = [&](double t) {  // room at level t, less the excess
-            double room = 0;
-            for (int32_t n = 0; n < nodes_; ++n) {
-                const double d = t * double(layout_->gpus_of(n)) - node_load_[size_t(n)];
-                room += d > 0 ? (free_[size_t(n)] > 0 ? d : 0.0) : d;
-            }
-            return room;
-        };
-        double lo = target_, hi = std::max(top, target_);
-        if (gap(lo) < 0) {
-            for (int it = 0; it < 50; ++it) {
-                const double mid = 0.5 * (lo + hi);
-                (gap(mid) < 0 ? lo : hi) = mid;
-            }
-            lo = hi;
-        }
-        double away = 0;
-        for (int32_t n = 0; n < nodes_; ++n) away += std::max(0.0, node_load_[size_t(n)] - lo * double(layout_->gpus_of(n)));
-        return lo + kAwayWeight * away / double(layout_->gpus());
+        return hybrid_score(node_load_.data(), free_.data());
     }
     if (!w_ || !(top < bound)) return top;
     for (int32_t n = 0; n < nodes_; ++n) {
@@ -147,6 +125,40 @@ double LayoutGroups::score(const int32_t* node_of, double bound) {
         if (!(top < bound)) return top;
     }
     return top;
+}
+
+// A node above the target sheds its excess by serving it away (replicas of its experts on nodes
+// with free slots, the load served away equal to what it sheds); nodes with free slots take it up
+// to the target. The least common level t at which they can, and the load then served away;
+// scored as t plus kAwayWeight times that load per GPU.
+double LayoutGroups::hybrid_score(const double* load, const int32_t* free) const {
+    auto gap = [&](double t) {  // room at level t, less the excess
+        double room = 0;
+        for (int32_t n = 0; n < nodes_; ++n) {
+            const double d = t * double(layout_->gpus_of(n)) - load[n];
+            room += d > 0 ? (free[n] > 0 ? d : 0.0) : d;
+        }
+        return room;
+    };
+    double lo = target_;
+    if (gap(lo) < 0) {
+        double hi = lo;
+        for (int32_t n = 0; n < nodes_; ++n) hi = std::max(hi, load[n] / double(layout_->gpus_of(n)));
+        for (int it = 0; it < 40; ++it) {
+            const double mid = 0.5 * (lo + hi);
+            (gap(mid) < 0 ? lo : hi) = mid;
+        }
+        lo = hi;
+    }
+    double away = 0;
+    for (int32_t n = 0; n < nodes_; ++n) away += std::max(0.0, load[n] - lo * double(layout_->gpus_of(n)));
+    return lo + kAwayWeight * away / double(layout_->gpus());
+}
+
+double LayoutGroups::partial_score() {
+    free_.resize(size_t(nodes_));
+    for (int32_t n = 0; n < nodes_; ++n) free_[size_t(n)] = layout_->slots_of(n) - fill_[size_t(n)] * group_size_;
+    return hybrid_score(load_.data(), free_.data());
 }
 
 void LayoutGroups::search(int32_t k, int32_t empty, int32_t* node_of) {
@@ -168,12 +180,18 @@ void LayoutGroups::search(int32_t k, int32_t empty, int32_t* node_of) {
         const bool was_empty = fill_[size_t(n)] == 0;
         if (left < empty - int32_t(was_empty)) continue;  // empty nodes would be left without a group
         if (was_empty && empty_twin_[size_t(n)] >= 0 && fill_[size_t(empty_twin_[size_t(n)])] == 0) continue;
-        // (The hybrid score may fall below a partial node's load per GPU: no bound there.)
         const double l = (load_[size_t(n)] + w) / double(layout_->gpus_of(n));
         if (!hybrid_ && !(l < best_ - tol_)) continue;
         load_[size_t(n)] += w;
         ++fill_[size_t(n)];
         cur_[size_t(k)] = n;
+        // The hybrid score of the groups placed so far bounds every completion (more load and
+        // fewer free slots only raise it; its away term weighs less than its level).
+        if (hybrid_ && !(partial_score() < best_ - tol_)) {
+            --fill_[size_t(n)];
+            load_[size_t(n)] -= w;
+            continue;
+        }
         search(k + 1, empty - int32_t(was_empty), node_of);
         --fill_[size_t(n)];
         load_[size_t(n)] -= w;

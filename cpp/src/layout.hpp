@@ -97,6 +97,8 @@ private:
     std::vector<double> load_, node_load_, local_;
     std::vector<int32_t> free_;
     double score(const int32_t* node_of_sorted, double bound);
+    double hybrid_score(const double* load, const int32_t* free) const;
+    double partial_score();
     void search(int32_t k, int32_t empty, int32_t* node_of);
 };
 

@@ -27,7 +27,8 @@ Policy resolve_policy(Policy asked, const Topology& t, const detail::LiveGpus& l
                       const std::string& name) {
     if (asked == Policy::automatic)
         return t.hierarchical() && !live.any_failed() ? Policy::hierarchical : Policy::global;
-    if (asked == Policy::global || !live.uneven() || a.supports_uneven()) return asked;
+    // (A policy the algorithm lacks altogether is refused as such by the caller.)
+    if (asked == Policy::global || !live.uneven() || a.supports_uneven() || !a.supports(asked)) return asked;
     if (!t.hierarchical())
         throw InvalidInput("policy '" + policy_name(asked) + "' needs num_groups (" + std::to_string(t.groups) +
                            ") divisible by num_nodes (" + std::to_string(t.nodes) + ") for algorithm '" + name +
