@@ -24,5 +24,6 @@ export function placementToJSON(p) {
     num_nodes: p.nodes,
     num_gpus: p.gpus,
     algorithm: p.algorithm,
+    ...(p.failedGpus?.length ? { failed_gpus: Array.from(p.failedGpus) } : {}),
   };
 }

@@ -11,8 +11,18 @@ import { statsJSON } from './stats.js';
 const FLAGS = {
   replicas: 'int', groups: 'int', nodes: 'int', gpus: 'int', algorithm: 'string', policy: 'string',
   previous: 'string', 'max-moves': 'int', tolerance: 'number', 'drop-dense': 'bool', stats: 'bool',
-  format: 'string', output: 'string', window: 'int',
+  format: 'string', output: 'string', window: 'int', 'failed-gpus': 'string',
 };
+
+// --failed-gpus 3,17: GPU indices, comma-separated (their range is the core's check).
+function failedGpus(text) {
+  if (text === undefined) return undefined;
+  return text.split(',').map((part) => {
+    const s = part.trim();
+    if (!/^\d+$/.test(s)) throw new UsageError(`--failed-gpus takes GPU indices separated by commas, got '${part}' in '${text}'`);
+    return Number(s);
+  });
+}
 
 // TensorRT-LLM keys the placement by the model's layer index and has no entry for dense layers:
 // without --drop-dense, the input's rows are those indices and none may be all zero.
@@ -38,6 +48,12 @@ export function rebalanceCommand(eplb, argv) {
     throw new UsageError('--format sglang writes every layer of the input; leave out --drop-dense');
   if (format === 'trtllm' && flags.stats)
     throw new UsageError('--format trtllm writes TensorRT-LLM options, which have no place for --stats; leave it out');
+  const failed = failedGpus(flags['failed-gpus']);
+  // Neither engine's start-up file has a way to say that a GPU is gone (docs/failures.md).
+  if (failed?.length && format === 'sglang')
+    throw new UsageError("--format sglang cannot express failed GPUs: SGLang reads physical_to_logical_map at start-up with an expert in every slot of every rank (a -1 would be read as the last expert); write the JSON placement, or place for the ranks SGLang starts with");
+  if (failed?.length && format === 'trtllm')
+    throw new UsageError('--format trtllm cannot express failed GPUs: initial_global_assignments gives every slot of every rank an expert; write the JSON placement, or place for the GPUs TensorRT-LLM starts with');
 
   if (flags.previous === '-' && positionals.includes('-'))
     throw new UsageError('standard input (-) can be read only once: give the load file or --previous as a file');
@@ -56,7 +72,7 @@ export function rebalanceCommand(eplb, argv) {
     : undefined;
   const p = eplb.rebalance(loads, {
     ...topo, algorithm: flags.algorithm, policy: flags.policy, previous,
-    maxMoves: flags['max-moves'], tolerance: flags.tolerance,
+    maxMoves: flags['max-moves'], tolerance: flags.tolerance, failedGpus: failed,
   });
 
   if (format === 'trtllm') {
