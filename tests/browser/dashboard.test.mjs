@@ -13,6 +13,7 @@ import { runAll } from '../../web/src/compute.js';
 import { checkTimeline } from './timeline.mjs';
 import { checkPlan } from './plan.mjs';
 import { checkHistory } from './history.mjs';
+import { checkFailures } from './failures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -295,6 +296,9 @@ async function main() {
     // 7b. Several files as a history (tests/browser/history.mjs).
     await checkHistory({ page, eplb, check, shots, dataDir, waitReady });
 
+    // 7c. Failed GPUs (tests/browser/failures.mjs).
+    await checkFailures({ page, eplb, check, shots, dataDir, waitReady });
+
     // 8. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });
 
@@ -306,7 +310,7 @@ async function main() {
     fs.rmSync(userDir, { recursive: true, force: true });
   }
   check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
-  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, timeline.png and plan.png`);
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, dashboard-failures.png, timeline.png and plan.png`);
   if (failures) process.exitCode = 1;
 }
 

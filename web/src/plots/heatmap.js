@@ -9,13 +9,13 @@ const M = { left: 64, right: 110, top: 14, bottom: 46 };
  * Draws into `canvas` (its CSS width is kept; height follows the layer count).
  * Returns { hit(clientX, clientY) -> {layer, gpu} | null, maxRatio, hottest }.
  */
-export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layerLabels, selectedLayer = -1 }) {
+export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layerLabels, selectedLayer = -1, failedGpus = [] }) {
   const ratio = new Float64Array(L * G);
   let maxRatio = 1, hottest = { layer: 0, gpu: 0, ratio: 0, load: 0 };
   for (let l = 0; l < L; l++) {
     let sum = 0;
     for (let g = 0; g < G; g++) sum += gpuLoads[l * G + g];
-    const mean = sum / G;
+    const mean = sum / (G - failedGpus.length); // over the live GPUs (a failed GPU's load is 0)
     for (let g = 0; g < G; g++) {
       const r = mean > 0 ? gpuLoads[l * G + g] / mean : 0;
       ratio[l * G + g] = r;
@@ -38,8 +38,9 @@ export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layer
 
   // Cells, drawn through an offscreen image so large inputs stay fast.
   const img = ctx.createImageData(G, L);
+  const dead = new Set(failedGpus);
   for (let i = 0; i < L * G; i++) {
-    const [r, g, b] = rampRgb(ratio[i] / maxRatio);
+    const [r, g, b] = dead.has(i % G) ? [213, 216, 222] : rampRgb(ratio[i] / maxRatio); // a failed GPU: grey
     img.data.set([r, g, b, 255], i * 4);
   }
   const off = document.createElement('canvas');
