@@ -16,14 +16,6 @@ constexpr int64_t kNodeWork = 60000, kNodeWorkPerSlot = 20;
 // Node loads within this fraction of their mean are left as they are: the GPU level cannot do
 // much better, and every further move serves more load away from home.
 constexpr double kNodeSlack = 5e-4;
-// The same on a layout (the hybrid policy on nodes of unequal sizes or unequal group counts),
-// where nodes full with their own first replicas shed load only by serving it away from home:
-// there, balancing nodes closer costs home-node share (docs/failures.md: how it was chosen).
-constexpr double kLayoutNodeSlack = 0.005;
-// On a layout, NodeBalancer takes a replica from an expert only while its other replicas weigh at
-// most this share of the target load per GPU: node loads alone do not see that a GPU cannot hold
-// one replica as heavy as its whole share (docs/failures.md: how it was chosen).
-constexpr double kMaxReplicaShare = 0.7;
 constexpr int64_t kGroupSearchSteps = 200000;
 
 }  // namespace
@@ -172,6 +164,7 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     hcnt_.resize(size_t(E));
     bool one_per_gpu = true;
     double target = 0;  // on a layout: the load per GPU a node may reach before serving load away
+    double away_budget = 0;  // ... and the most load it serves away in all
     if (layout) {
         // The layer's replica counts (the rule over all slots, one replica per GPU at most when
         // that can fill them: what layout_start follows); groups onto nodes by what each node must
@@ -181,8 +174,9 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
         double total = 0;
         for (int32_t e = 0; e < E; ++e) total += w[e];
         target = total / double(G) * (1 + kLayoutNodeSlack);
+        away_budget = total * (1 - kLayoutMinHomeShare);
         group_cap_ = group_capacity(*layout, groups, group_size, Policy::hybrid);
-        layout_groups_.assign_hybrid(group_w_.data(), groups, group_size, *layout, group_cap_.data(), target,
+        layout_groups_.assign_hybrid(group_w_.data(), groups, group_size, *layout, group_cap_.data(), target, away_budget,
                                      node_of_group_.data());
     } else {
         assigner_.assign(group_w_.data(), groups, nodes, node_of_group_.data());
@@ -211,7 +205,7 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     }
     rn_.assign(size_t(E) * size_t(nodes), 0);
     if (layout) {
-        layout_start(w, E, nodes, target);
+        layout_start(w, E, nodes, target, away_budget);
     } else {
         for (int32_t e = 0; e < E; ++e) rn_[size_t(e * nodes + home_[size_t(e)])] = hcnt_[size_t(e)];
     }
@@ -219,7 +213,8 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     // Node level: extra replicas of the heavy nodes' experts are served from lighter nodes.
     node_balancer_.balance(w, home_.data(), E, nodes, node_m_.data(), total_cap, true, kNodeWork + kNodeWorkPerSlot * R,
                            layout ? kLayoutNodeSlack : kNodeSlack, hcnt_.data(), rn_.data(),
-                           layout ? kMaxReplicaShare * target : std::numeric_limits<double>::infinity());
+                           layout ? kMaxReplicaShare * target : std::numeric_limits<double>::infinity(),
+                           layout ? away_budget : std::numeric_limits<double>::infinity());
     // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes; per GPU on
     // nodes of unequal sizes). An expert served from several nodes keeps its count; one served
     // from this node only may change it.
@@ -272,7 +267,7 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
 // ends lowest (if lower than the giver's); (2) the slots left as the rule's counts go (hcnt_ in:
 // the rule's counts over all slots; largest w / c next), each at its expert's home. Leaves the
 // counts in hcnt_ and the replicas per node in rn_.
-void Balanced::layout_start(const double* w, int32_t E, int32_t nodes, double target) {
+void Balanced::layout_start(const double* w, int32_t E, int32_t nodes, double target, double away_budget) {
     std::vector<int32_t> free_slots(node_k_), rule(hcnt_);
     node_w_.assign(size_t(nodes), 0.0);
     for (int32_t e = 0; e < E; ++e) {
@@ -306,16 +301,25 @@ void Balanced::layout_start(const double* w, int32_t E, int32_t nodes, double ta
         --free_slots[size_t(at)];
     };
     // 1. Nodes above the target shed load: their experts' extra replicas, largest w / c first,
-    //    onto other nodes while that leaves the receiving node lighter than the giving one.
+    //    onto other nodes while that leaves the receiving node lighter than the giving one, and
+    //    the load served away within the budget (an expert with c replicas, k of them at home,
+    //    serves w (c - k) / c away).
+    double away = 0;
+    auto away_gain = [&](int32_t e) {  // one more replica of e, away from home
+        const double c = double(hcnt_[size_t(e)]), k = double(rn_[size_t(e * nodes + home_[size_t(e)])]);
+        return w[e] * ((c + 1 - k) / (c + 1) - (c - k) / c);
+    };
     for (;;) {
         int32_t best = -1, best_at = -1;
         for (int32_t e = 0; e < E; ++e) {
             const int32_t h = home_[size_t(e)];
             if (!(per_gpu(h, 0) > target) || (best >= 0 && !(ratio(e) > ratio(best)))) continue;
+            if (away + away_gain(e) > away_budget) continue;
             const int32_t at = away_node(e, h, w[e] / double(hcnt_[size_t(e)] + 1));
             if (at >= 0 && per_gpu(at, w[e] / double(hcnt_[size_t(e)] + 1)) < per_gpu(h, 0)) best = e, best_at = at;
         }
         if (best < 0) break;
+        away += away_gain(best);
         add(best, best_at);
     }
     // 2. The slots left as the rule's counts go (largest w / c next, up to the rule's count), at

@@ -73,7 +73,7 @@ private:
     std::vector<int32_t> home_, hcnt_, rn_;
     std::vector<int32_t> node_m_, node_k_, node_first_, group_cap_;  // hybrid: per node
     LayoutGroups layout_groups_;
-    void layout_start(const double* w, int32_t E, int32_t nodes, double target);
+    void layout_start(const double* w, int32_t E, int32_t nodes, double target, double away_budget);
 
     // Both return the heaviest GPU's load.
     double place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);

@@ -150,9 +150,22 @@ double LayoutGroups::hybrid_score(const double* load, const int32_t* free) const
         }
         lo = hi;
     }
-    double away = 0;
-    for (int32_t n = 0; n < nodes_; ++n) away += std::max(0.0, load[n] - lo * double(layout_->gpus_of(n)));
-    return lo + kAwayWeight * away / double(layout_->gpus());
+    auto away_at = [&](double t) {
+        double away = 0;
+        for (int32_t n = 0; n < nodes_; ++n) away += std::max(0.0, load[n] - t * double(layout_->gpus_of(n)));
+        return away;
+    };
+    // Past the away budget, the level rises until what must be served away fits in it.
+    if (away_at(lo) > away_budget_) {
+        double hi = lo;
+        for (int32_t n = 0; n < nodes_; ++n) hi = std::max(hi, load[n] / double(layout_->gpus_of(n)));
+        for (int it = 0; it < 40; ++it) {
+            const double mid = 0.5 * (lo + hi);
+            (away_at(mid) > away_budget_ ? lo : hi) = mid;
+        }
+        lo = hi;
+    }
+    return lo + kAwayWeight * away_at(lo) / double(layout_->gpus());
 }
 
 double LayoutGroups::partial_score() {
@@ -199,8 +212,8 @@ void LayoutGroups::search(int32_t k, int32_t empty, int32_t* node_of) {
 }
 
 void LayoutGroups::assign_hybrid(const double* gw, int32_t groups, int32_t group_size, const NodeLayout& layout,
-                                 const int32_t* cap, double target, int32_t* node_of) {
-    hybrid_ = true, target_ = target;
+                                 const int32_t* cap, double target, double away_budget, int32_t* node_of) {
+    hybrid_ = true, target_ = target, away_budget_ = away_budget;
     assign(gw, groups, group_size, layout, cap, nullptr, node_of);
     hybrid_ = false;
 }

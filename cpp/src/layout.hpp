@@ -57,6 +57,19 @@ private:
     NodeLayout layout_;
 };
 
+// The hybrid policy on a layout (Balanced, ScenarioPlacer). How each was chosen: docs/failures.md.
+//  - Nodes are brought to within kLayoutNodeSlack of the mean load per GPU, not closer: a node
+//    full with its own first replicas sheds load only by serving it away from home.
+//  - At least kLayoutMinHomeShare of each layer's load is served on the experts' home nodes
+//    (the floor is 0.85 for the file; 0.86 a layer leaves room for rounding, and the
+//    home-node fraction of SPEC 4 counts a group's busiest node, never less than its home).
+//  - NodeBalancer takes a replica from an expert only while its others weigh at most
+//    kMaxReplicaShare of the target load per GPU: node loads alone do not see that a GPU cannot
+//    hold one replica as heavy as its whole share.
+constexpr double kLayoutNodeSlack = 0.005;
+constexpr double kLayoutMinHomeShare = 0.86;
+constexpr double kMaxReplicaShare = 0.7;
+
 // The policy's limits on groups per node for a layout. Hierarchical: node n holds at most
 // slots_of(n) / group_size groups, and every node at least one; throws InvalidInput naming the
 // nodes that cannot hold their share when no assignment exists. Hybrid: the same, except that a
@@ -79,15 +92,16 @@ public:
     // all nodes can be brought to that way (at least the target) plus the load then served away,
     // per GPU. A node full with its own first replicas can shed load only that way, and a node
     // with free slots but too much load of its own cannot at all: this finds the map that needs
-    // least of both.
+    // least of both. At most away_budget (group_load's units) may be served away: past it, the
+    // level is the one the nodes reach with that much.
     void assign_hybrid(const double* group_load, int32_t groups, int32_t group_size, const NodeLayout& layout,
-                       const int32_t* cap, double target, int32_t* node_of);
+                       const int32_t* cap, double target, double away_budget, int32_t* node_of);
 
 private:
     const double* gw_ = nullptr;
     const double* w_ = nullptr;
     bool hybrid_ = false;
-    double target_ = 0;
+    double target_ = 0, away_budget_ = 0;
     const NodeLayout* layout_ = nullptr;
     const int32_t* cap_ = nullptr;
     int32_t groups_ = 0, group_size_ = 0, nodes_ = 0;

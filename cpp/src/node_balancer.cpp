@@ -1,6 +1,7 @@
 #include "node_balancer.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace eplb::detail {
@@ -24,6 +25,17 @@ double NodeBalancer::count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, 
         if (n == h) h_down = v < lh - tol_;
     }
     return h_down ? mx : lh;
+}
+
+double NodeBalancer::away_count_move(int32_t x, int32_t b, int32_t y) const {
+    const int32_t hx = home_[x], hy = home_[y], cx = cnt_[x], cy = cnt_[y];
+    const int32_t ax = rn_[x * N_ + hx], ay = rn_[y * N_ + hy];
+    return away_of(x, cx - 1, ax - (b == hx)) - away_of(x, cx, ax) + away_of(y, cy + 1, ay + (b == hy)) - away_of(y, cy, ay);
+}
+
+double NodeBalancer::away_swap(int32_t x, int32_t h, int32_t y, int32_t b) const {
+    return r_[size_t(x)] * (double(home_[x] == h) - double(home_[x] == b)) +
+           r_[size_t(y)] * (double(home_[y] == b) - double(home_[y] == h));
 }
 
 void NodeBalancer::apply_count_move(int32_t x, int32_t b, int32_t y) {
@@ -66,9 +78,13 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
 }
 
 void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int32_t N, const int32_t* gpus, int32_t cap,
-                           bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn, double max_replica) {
+                           bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn, double max_replica,
+                           double away_budget) {
     w_ = w, home_ = home, cnt_ = count, rn_ = rn, E_ = E, N_ = N;
-    max_replica_ = max_replica;
+    max_replica_ = max_replica, away_budget_ = away_budget, away_ = 0;
+    const bool limited = away_budget < std::numeric_limits<double>::infinity();
+    if (limited)
+        for (int32_t e = 0; e < E; ++e) away_ += away_of(e, count[e], rn[e * N + home[e]]);
     m_.assign(gpus, gpus + N);
     const int32_t widest = *std::max_element(m_.begin(), m_.end());
     bool uniform = true;
@@ -188,7 +204,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     const double v = lb + d * sb;
                     if (v >= best || !(lh - d * sh < lh - tol_)) break;
                     ++work;
-                    if (y == x || rn[y * N + h] >= m_[size_t(h)]) continue;
+                    if (y == x || rn[y * N + h] >= m_[size_t(h)] || (limited && !away_ok(away_swap(x, h, y, b)))) continue;
                     best = v, kind = 1, bx = x, bb = b, by = y;
                     break;
                 }
@@ -200,7 +216,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     const double v = std::max(lh - d * sh, lb + d * sb);
                     if (v >= best) break;
                     ++work;
-                    if (y == x || rn[y * N + h] >= m_[size_t(h)]) continue;
+                    if (y == x || rn[y * N + h] >= m_[size_t(h)] || (limited && !away_ok(away_swap(x, h, y, b)))) continue;
                     best = v, kind = 1, bx = x, bb = b, by = y;
                     break;
                 }
@@ -254,7 +270,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                         work += 1 + N;
                         if (blocked(x, b, y)) continue;
                         const double v = count_move_max(x, b, y, h, lh, best);
-                        if (v < best && heavy_ok(x)) best = v, kind = 2, bx = x, bb = b, by = y;
+                        if (v < best && heavy_ok(x) && (!limited || away_ok(away_count_move(x, b, y)))) best = v, kind = 2, bx = x, bb = b, by = y;
                     }
                 }
             }
@@ -291,12 +307,13 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     work += 1 + N;
                     if (blocked(x, h, y)) continue;
                     const double v = count_move_max(x, h, y, h, lh, best);
-                    if (v < best && heavy_ok(x)) best = v, kind = 3, bx = x, bb = h, by = y;
+                    if (v < best && heavy_ok(x) && (!limited || away_ok(away_count_move(x, h, y)))) best = v, kind = 3, bx = x, bb = h, by = y;
                 }
                 if (!stopped && cut) ++work;  // the first key left out
             }
         }
         if (kind == 0) break;
+        if (limited) away_ += kind == 1 ? away_swap(bx, h, by, bb) : away_count_move(bx, bb, by);
         if (kind == 1) {
             --rn[bx * N + h], ++rn[bx * N + bb];
             --rn[by * N + bb], ++rn[by * N + h];

@@ -91,12 +91,13 @@ double ScenarioPlacer::place(const LayerInput& in, Apportionment rule, int32_t* 
 
     node_of_group_.assign(size_t(groups), 0);
     if (by_group && layout) {
-        // Nodes of unequal sizes: the groups' mean loads, balanced per GPU (layout.hpp).
+        // Nodes of unequal sizes or unequal group counts: the map by the groups' mean loads, as
+        // the single-window path chooses it (LayoutGroups::assign_hybrid; loads are shares of 1).
         group_load_.assign(size_t(groups), 0.0);
         for (int32_t e = 0; e < E; ++e) group_load_[size_t(e / group_size)] += sc_.mean[size_t(e)];
         group_cap_ = group_capacity(*layout, groups, group_size, Policy::hybrid);
-        layout_groups_.assign(group_load_.data(), groups, group_size, *layout, group_cap_.data(), nullptr,
-                              node_of_group_.data());
+        layout_groups_.assign_hybrid(group_load_.data(), groups, group_size, *layout, group_cap_.data(),
+                                     (1 + kLayoutNodeSlack) / double(G), 1 - kMinHomeShare, node_of_group_.data());
     } else if (by_group) {
         group_load_.assign(size_t(groups) * size_t(K), 0.0);
         for (int32_t e = 0; e < E; ++e) {
