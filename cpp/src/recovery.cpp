@@ -196,7 +196,25 @@ void Recovery::mend(const LayerInput& in, int32_t* out) {
             bound = std::max(bound, sum / double(region_first_[r + 1] - region_first_[r]));
         }
     const double slack = in.options.tolerance >= 0 ? in.options.tolerance : kRecoverySlack;
-    const double target = bound * (1 + slack), eps = 1e-12 * total;
+    double target = bound * (1 + slack);
+    const double eps = 1e-12 * total;
+    // Global policy: no need to do better than what placing afresh with the reference would
+    // give (DeepSeek's global policy on these GPUs, the elasticity-aware answer to a failure).
+    if (in.policy == Policy::global && in.options.tolerance < 0) {
+        reference_row_.resize(size_t(R_));
+        LayerInput ref_in = in;
+        ref_in.previous = nullptr;
+        reference_.place(ref_in, {reference_row_.data()});
+        std::vector<int32_t> c(static_cast<size_t>(E_), 0);
+        for (int32_t s = 0; s < R_; ++s) ++c[size_t(reference_row_[size_t(s)])];
+        double top = 0;
+        for (int32_t g = 0; g < G_; ++g) {
+            double sum = 0;
+            for (int32_t s = g * S_; s < (g + 1) * S_; ++s) sum += w_[reference_row_[size_t(s)]] / double(c[size_t(reference_row_[size_t(s)])]);
+            top = std::max(top, sum);
+        }
+        target = std::max(target, top * (1 + kReferenceMargin));
+    }
     const int64_t budget = in.options.max_moves >= 0 ? in.options.max_moves : int64_t(R_) * 4;
     int64_t moved = 0;
     auto changed = [&](int32_t s, int32_t e) { return int32_t(e != prev[s]); };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "algorithm.hpp"
+#include "deepseek.hpp"
 #include "layout.hpp"
 
 namespace eplb::detail {
@@ -14,6 +15,9 @@ namespace eplb::detail {
 // load; hierarchical: the busiest node's mean): below it, the mend stops changing slots. How it
 // was chosen: docs/failures.md.
 constexpr double kRecoverySlack = 0.008;
+// Global policy: nor need it be more than this fraction lighter than the busiest GPU of the
+// reference's fresh placement (what a full reshuffle would give; docs/failures.md).
+constexpr double kReferenceMargin = 0.003;
 
 // One layer of the placement in service, on the live GPUs (compact, `slots_per_gpu` slots each;
 // -1: a free slot of a GPU back in service), made a valid placement: every slot an expert,
@@ -31,7 +35,9 @@ void recover_start(const double* w, int32_t experts, int32_t groups, const int32
 
 // With the placement in service (in.previous, a valid placement on the GPUs placed on, e.g. from
 // recover_start), the mend: while the busiest GPU is more than kRecoverySlack (or
-// Options::tolerance) above the lower bound, the change of fewest slots that brings it there,
+// Options::tolerance) above the lower bound (global policy, default tolerance: and above the
+// busiest GPU of the reference's fresh placement, which a full reshuffle would give), the change
+// of fewest slots that brings it there,
 // else the one that lowers it most: an exchange of two slots (with a lighter GPU), or a slot of
 // the busiest GPU given to another expert (replica counts change: the giver's other replicas get
 // heavier, the taker's lighter). Within a node for the hierarchical and hybrid policies (hybrid:
@@ -47,6 +53,8 @@ public:
 
 private:
     std::unique_ptr<Algorithm> inner_;
+    DeepSeek reference_;
+    std::vector<int32_t> reference_row_;
     // Per layer.
     const double* w_ = nullptr;
     int32_t E_ = 0, R_ = 0, S_ = 0, G_ = 0;
