@@ -19,13 +19,15 @@ const answer = (fn) => {
 
 const rows = cases.map((c) => {
   const [replicas, groups, nodes, gpus] = c.topology;
-  const opt = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }) };
+  const opt = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }),
+    ...(c.failed && { failedGpus: c.failed }) };
   const js = answer(() => eplb.rebalance(eplb.readLoads(c.file), opt));
   const input = path.join(dir, 'in.json');
   writeFileSync(input, c.file);
   const flags = ['--replicas', replicas, '--groups', groups, '--nodes', nodes, '--gpus', gpus].map(String);
   if (c.algorithm) flags.push('--algorithm', c.algorithm);
   if (c.policy) flags.push('--policy', c.policy);
+  if (c.failed) flags.push('--failed-gpus', c.failed.join(','));
   const r = spawnSync(process.execPath, [path.join(root, 'js/cli.js'), 'rebalance', input, ...flags], { encoding: 'utf8' });
   return `| ${cell(c.name)} | ${cell(js)} | exit ${r.status}: ${cell(r.stderr.trim())} |`;
 });

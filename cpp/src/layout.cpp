@@ -41,7 +41,7 @@ LiveGpus::LiveGpus(const Topology& t, const std::vector<int64_t>& failed, int64_
         throw InvalidInput("every GPU (" + str(G) + " of " + str(G) + ") is failed: no GPU is left to place experts on");
     const int64_t live_slots = int64_t(live_.size()) * S;
     if (live_slots < experts)
-        throw InvalidInput("the " + plural(int64_t(live_.size()), "live GPU") + " hold " + str(live_slots) +
+        throw InvalidInput("the " + plural(int64_t(live_.size()), "live GPU") + (live_.size() == 1 ? " holds " : " hold ") + str(live_slots) +
                            " slots, fewer than the " + str(experts) + " experts (each needs a slot on a live GPU)");
     layout_.slots_per_gpu = int32_t(S);
     layout_.first_gpu.push_back(0);

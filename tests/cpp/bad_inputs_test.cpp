@@ -14,6 +14,7 @@ TEST(BadInputs, EveryRowOfTheTableGivesItsError) {
         Options o;
         if (c.contains("algorithm")) o.algorithm = c["algorithm"].get<std::string>();
         if (c.contains("policy")) o.policy = parse_policy(c["policy"].get<std::string>());
+        if (c.contains("failed")) o.failed_gpus = c["failed"].get<std::vector<int64_t>>();
         try {
             const LoadFile f = read_loads(c["file"].get<std::string>());
             rebalance(f.weights, {t[0].get<int64_t>(), t[1].get<int64_t>(), t[2].get<int64_t>(), t[3].get<int64_t>()}, o);

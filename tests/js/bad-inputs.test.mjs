@@ -17,7 +17,8 @@ test('the table has a row for every kind of mistake', () => assert.ok(cases.leng
 
 for (const c of cases) {
   const [replicas, groups, nodes, gpus] = c.topology;
-  const options = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }) };
+  const options = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }),
+    ...(c.failed && { failedGpus: c.failed }) };
 
   test(`JS API: ${c.name}`, () => {
     assert.throws(() => eplb.rebalance(eplb.readLoads(c.file), options), (e) => {
@@ -36,6 +37,7 @@ for (const c of cases) {
     const flags = ['--replicas', replicas, '--groups', groups, '--nodes', nodes, '--gpus', gpus].map(String);
     if (c.algorithm) flags.push('--algorithm', c.algorithm);
     if (c.policy) flags.push('--policy', c.policy);
+    if (c.failed) flags.push('--failed-gpus', c.failed.join(','));
     const r = spawnSync(process.execPath, [path.join(root, 'js', 'cli.js'), 'rebalance', input, ...flags, '--output', out], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');
