@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { failuresSection, runFailures } from './lib/failures.mjs';
 import { memorySection, runMemory } from './lib/memory.mjs';
 import { nextWindowSection, runNextWindow } from './lib/next-window.mjs';
 import { qualitySections, runQuality } from './lib/quality.mjs';
@@ -16,7 +17,7 @@ import { algorithmsOf, policiesOf, progress, root } from './lib/suite.mjs';
 import { runTimeline, timelineSection } from './lib/timeline.mjs';
 import { timeline as timelineSpec } from './workloads.mjs';
 
-const SECTIONS = ['speed', 'quality', 'next-window', 'timeline', 'memory'];
+const SECTIONS = ['speed', 'quality', 'next-window', 'failures', 'timeline', 'memory'];
 const MD_BEGIN = '<!-- npm run bench: begin -->';
 const MD_END = '<!-- npm run bench: end -->';
 const USAGE = `Usage: npm run bench -- [options]   (node bench/run.mjs [options])
@@ -190,6 +191,7 @@ async function main() {
     if (opts.only.includes('speed')) results.speed = await runSpeed(eplb, ctx);
     if (opts.only.includes('quality')) results.quality = runQuality(eplb, ctx);
     if (opts.only.includes('next-window')) results.nextWindow = runNextWindow(eplb, ctx);
+    if (opts.only.includes('failures')) results.failures = runFailures(eplb, ctx);
     if (opts.only.includes('timeline')) results.timeline = runTimeline(eplb, ctx);
     if (opts.only.includes('memory')) results.memory = runMemory(eplb, ctx);
   } finally {
@@ -200,6 +202,7 @@ async function main() {
   if (results.speed) sections.push(speedSections(results.speed, results.ctx));
   if (results.quality) sections.push(...qualitySections(results.quality));
   if (results.nextWindow) sections.push(nextWindowSection(results.nextWindow));
+  if (results.failures) sections.push(failuresSection(results.failures));
   if (results.timeline) sections.push(timelineSection(results.timeline));
   if (results.memory) sections.push(memorySection(results.memory));
   const header = [

@@ -36,6 +36,8 @@ export const topologies = {
   small: { replicas: 144, groups: 8, nodes: 2, gpus: 16, label: '48x128: 144 slots, 8 groups, 2 nodes, 16 GPUs' },
   '61x512': { replicas: 640, groups: 8, nodes: 8, gpus: 64, label: '61x512: 640 slots, 8 groups, 8 nodes, 64 GPUs' },
   '61x1024': { replicas: 2048, groups: 8, nodes: 8, gpus: 256, label: '61x1024: 2048 slots, 8 groups, 8 nodes, 256 GPUs' },
+  'three-nodes': { replicas: 288, groups: 8, nodes: 3, gpus: 24, label: '8 groups on 3 nodes: 288 slots, 24 GPUs' },
+  '8-nodes-320-64': { replicas: 320, groups: 8, nodes: 8, gpus: 64, label: '8 nodes: 320 slots, 8 groups, 64 GPUs' },
 };
 
 /** Seeded synthetic shapes (js/synthetic.js driftingSeries), from 48x128 up to 61x1024. */
@@ -121,6 +123,27 @@ export const nextWindow = {
   series: { shape: '58x256', seeds: [1, 2, 3, 4], windows: 8, history: 4 },
 };
 
+/**
+ * Use 5: uneven clusters (bench/lib/failures.mjs, docs/failures.md). Failed GPUs on the real
+ * files, fresh (global and hybrid) and with the placement in service before the failure (the
+ * default global placement), side by side with the elasticity-aware reference: DeepSeek's global
+ * policy over the live GPUs (as SGLang places after a failure, and as the failures check defines
+ * it). A GPU back in service. Groups that do not divide the nodes. WASM time per call with and
+ * without failures.
+ */
+export const failures = {
+  files: realData.files.map((f) => f.name),
+  cases: [
+    { topology: 'v3', failed: [5] },
+    { topology: 'v3', failed: [5, 20] },
+    { topology: 'v3', failed: [1, 9, 17] },
+    { topology: '8-nodes-320-64', failed: [10] },
+    { topology: '8-nodes-320-64', failed: [3, 40] },
+  ],
+  uneven: ['three-nodes'],
+  timing: { file: 'prefill_in1024', calls: 9 },
+};
+
 /** Speed: one rebalance call per shape; V3 on a real file, the larger shapes on synthetic loads. */
 export const speed = {
   cases: [
@@ -170,6 +193,7 @@ export const quick = {
   referenceCalls: { v3: 3, '61x512': 1, '61x1024': 1 },
   sideBySide: { case: 'v3', rounds: 3, wasmCalls: 20, nativeMinTime: 0.05, growthCase: '61x1024', growthCalls: 3 },
   nextWindow: { topologies: ['v3'], files: ['prefill_in512', 'prefill_in1024', 'prefill_in2048', 'decode_in500out1500', 'decode_in1000out1000', 'decode_in1800out100'], series: { shape: '58x256', seeds: [1], windows: 6, history: 4 } },
+  failures: { files: ['prefill_in1024', 'prefill_in4096', 'decode_in1000out1000'], cases: [{ topology: 'v3', failed: [5] }], uneven: ['three-nodes'], timing: { file: 'prefill_in1024', calls: 3 } },
   memoryCalls: 1000,
   memoryBudgetSeconds: 10,
 };

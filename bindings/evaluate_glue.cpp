@@ -38,6 +38,9 @@ val evaluate_js(uintptr_t phy2log, uintptr_t weights, uintptr_t previous, val o)
         out.set("layerUpperBound", copy_out(ev.layer_upper_bound.data(), ev.layer_upper_bound.size()));
         out.set("layerMaxGpuLoad", copy_out(ev.layer_max_gpu_load.data(), ev.layer_max_gpu_load.size()));
         out.set("gpuLoads", copy_out(ev.gpu_loads.data(), ev.gpu_loads.size()));
+        val failed = val::array();
+        for (int64_t g : ev.failed_gpus) failed.call<void>("push", double(g));
+        out.set("failedGpus", failed);
         if (ev.moved_slots) {
             const std::vector<int32_t> layer_moved(ev.layer_moved_slots.begin(), ev.layer_moved_slots.end());
             out.set("movedSlots", double(*ev.moved_slots));

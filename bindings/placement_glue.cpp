@@ -3,6 +3,8 @@
 // file. The wrapper derives logcnt, log2phy and maxReplicas from phy2log when they are read.
 #include <emscripten/bind.h>
 
+#include <algorithm>
+
 #include "eplb/placement_json.hpp"
 #include "eplb/rebalance.hpp"
 #include "glue.hpp"
@@ -21,6 +23,9 @@ val placement_value(const xt::xtensor<int32_t, 2>& phy2log, int64_t experts, con
     out.set("gpus", double(t.gpus));
     out.set("algorithm", algorithm);
     out.set("phy2log", copy_out(phy2log.data(), phy2log.size()));
+    val failed = val::array();
+    for (int64_t g : failed_gpus(phy2log, t)) failed.call<void>("push", double(g));
+    out.set("failedGpus", failed);
     return out;
 }
 
@@ -43,8 +48,34 @@ void pack_words(const int32_t* p, size_t n, int bits, int32_t* out) {
     }
 }
 
-// Returns the bits per index.
+// Returns the bits per index. With -1 slots (failed GPUs), every value is stored plus one, in the
+// bits that hold [0, E], and the bits are returned negated (js/log2phy.js unpackPhy2log).
+template <int K>
+void pack_words_plus_one(const int32_t* p, size_t n, int bits, int32_t* out) {
+    const size_t full = n / K;
+    for (size_t w = 0; w < full; ++w, p += K) {
+        uint32_t x = 0;
+        for (int t = 0; t < K; ++t) x |= uint32_t(p[t] + 1) << (t * bits);
+        out[w] = int32_t(x);
+    }
+    if (n % K) {
+        uint32_t x = 0;
+        for (size_t t = 0; t < n % K; ++t) x |= uint32_t(p[t] + 1) << (t * bits);
+        out[full] = int32_t(x);
+    }
+}
+
 int pack_phy2log(const int32_t* p, size_t n, int64_t E, int32_t* out) {
+    if (std::find(p, p + n, -1) != p + n) {
+        int bits = 1;
+        while (bits < 30 && (int64_t(1) << bits) < E + 1) bits++;
+        switch (30 / bits) {  // a failure is rare: the common widths unrolled, the rest one at a time
+            case 3: pack_words_plus_one<3>(p, n, bits, out); break;
+            case 2: pack_words_plus_one<2>(p, n, bits, out); break;
+            default: pack_words_plus_one<1>(p, n, bits, out); break;
+        }
+        return -bits;
+    }
     int bits = 1;
     while (bits < 30 && (int64_t(1) << bits) < E) bits++;
     switch (30 / bits) {
@@ -76,6 +107,7 @@ val rebalance_js(uintptr_t weights, val o, uintptr_t previous, uintptr_t out) {
         const int64_t K = count_of(o, "windows"), L = count_of(o, "layers"), E = count_of(o, "experts");
         const Topology t = topology_of(o);
         Options opt;
+        for (double g : emscripten::vecFromJSArray<double>(o["failedGpus"])) opt.failed_gpus.push_back(int64_t(g));
         opt.algorithm = o["algorithm"].as<std::string>();
         opt.policy = parse_policy(o["policy"].as<std::string>());
         opt.max_moves = count_of(o, "maxMoves");

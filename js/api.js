@@ -32,6 +32,17 @@ function topologyOf(p, o) {
   return { gpus, nodes: pick('nodes', 'num_nodes', 1), groups: pick('groups', 'num_groups', 1) };
 }
 
+// Failed GPUs: an array of GPU indices (range and repeats are the core's checks), sorted.
+function gpuList(value, name) {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) v.fail(`${name} must be an array of GPU indices, got ${typeof value}`);
+  return value.map((g, i) => {
+    if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g > 2 ** 31 - 1)
+      v.fail(`${name}[${i}] must be a GPU index (a non-negative integer), got ${String(g)}`);
+    return g;
+  }).sort((a, b) => a - b);
+}
+
 function previousPhy2log(prev, layers, replicas, name) {
   if (prev === undefined || prev === null) return null;
   const ph = v.phy2log(prev, name);
@@ -42,7 +53,7 @@ function previousPhy2log(prev, layers, replicas, name) {
 
 // The keys each options object may have.
 const KNOWN = {
-  rebalance: ['replicas', 'groups', 'nodes', 'gpus', 'algorithm', 'policy', 'previous', 'maxMoves', 'tolerance', 'onProgress'],
+  rebalance: ['replicas', 'groups', 'nodes', 'gpus', 'algorithm', 'policy', 'previous', 'maxMoves', 'tolerance', 'failedGpus', 'onProgress'],
   evaluate: ['gpus', 'nodes', 'groups', 'previous'],
   readLoads: ['dropDense', 'window', 'windowSteps'],
   window: ['begin', 'end'],
@@ -70,6 +81,7 @@ export function createApi(Module) {
       policy: v.string(o.policy, 'policy', 'auto'),
       maxMoves: nonNegativeInteger(o.maxMoves, 'maxMoves', -1),
       tolerance: fraction(o.tolerance, 'tolerance'),
+      failedGpus: gpuList(o.failedGpus, 'failedGpus'),
     };
     if (o.onProgress !== undefined && o.onProgress !== null && typeof o.onProgress !== 'function')
       v.fail(`onProgress must be a function (layers done, layers), got ${typeof o.onProgress}`);
@@ -99,8 +111,8 @@ export function createApi(Module) {
       // the views (an older view reads a detached buffer: zeros).
       return packedPhy2log(Module.HEAP32, po >> 2, n, bits);
     });
-    const { layers, experts, groups, nodes, gpus, algorithm } = topo;
-    return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm }, packed);
+    const { layers, experts, groups, nodes, gpus, algorithm, failedGpus } = topo;
+    return withLazyPhy2log({ layers, experts, replicas, groups, nodes, gpus, algorithm, failedGpus }, packed);
   }
 
   function evaluate(placement, loads, options) {

@@ -43,6 +43,13 @@ export interface RebalanceOptions extends Topology {
    * the call and is thrown by rebalance.
    */
   onProgress?: (layersDone: number, layers: number) => void;
+  /**
+   * GPUs out of service (indices in [0, gpus), each once): their slots are -1 in phy2log and every
+   * expert is placed on the live GPUs. `auto` then means `global`; `hierarchical` needs every node's
+   * live GPUs to hold its groups (docs/failures.md). With `previous` (made before or after a
+   * failure), the live slots keep their experts unless moving pays.
+   */
+  failedGpus?: number[];
 }
 
 /** SPEC section 2, flattened row-major. Slot p is on GPU floor(p / (replicas / gpus)). */
@@ -56,9 +63,11 @@ export interface Placement {
   /** max over layers and experts of logcnt: the last dimension of log2phy. */
   maxReplicas: number;
   algorithm: string;
+  /** The failed GPUs, ascending (their slots are -1 in phy2log); empty when every GPU is live. */
+  failedGpus: number[];
   /**
-   * [layers * replicas]: the expert held by each slot. A rebalance result keeps it packed in the
-   * JS heap until first read, then makes (and keeps) an Int32Array of its own.
+   * [layers * replicas]: the expert held by each slot, -1 on failed GPUs. A rebalance result
+   * keeps it packed in the JS heap until first read, then makes (and keeps) an Int32Array of its own.
    */
   phy2log: Int32Array;
   /**
@@ -66,7 +75,7 @@ export interface Placement {
    * from phy2log when first read (most callers never need it), then kept.
    */
   log2phy: Int32Array;
-  /** [layers * experts]: replicas of each expert. */
+  /** [layers * experts]: replicas of each expert (on live GPUs). */
   logcnt: Int32Array;
 }
 
@@ -97,6 +106,8 @@ export interface PlacementJSON {
   num_nodes: number;
   num_gpus: number;
   algorithm: string;
+  /** Present when GPUs failed: their indices, ascending (read off phy2log's -1 slots too). */
+  failed_gpus?: number[];
 }
 
 export interface EvaluateOptions {
@@ -108,7 +119,10 @@ export interface EvaluateOptions {
   previous?: PlacementLike;
 }
 
-/** The measures of SPEC section 4; per-layer vectors have one entry per layer. */
+/**
+ * The measures of SPEC section 4; per-layer vectors have one entry per layer. With failed GPUs
+ * (-1 slots) every measure is over the live GPUs and slots.
+ */
 export interface Evaluation {
   balancednessGpu: number;
   balancednessReplica: number;
@@ -117,15 +131,17 @@ export interface Evaluation {
   homeNodeFraction: number;
   /** Sum over layers of the busiest GPU's load. */
   maxGpuLoad: number;
-  /** Slots whose expert differs from options.previous; null without it. */
+  /** Live slots whose expert differs from options.previous; null without it. */
   movedSlots: number | null;
   layerMovedSlots: Int32Array | null;
   layerBalancednessGpu: Float64Array;
   layerBalancednessReplica: Float64Array;
   layerUpperBound: Float64Array;
   layerMaxGpuLoad: Float64Array;
-  /** [layers * gpus]. */
+  /** [layers * gpus]; 0 for a failed GPU. */
   gpuLoads: Float64Array;
+  /** GPUs whose slots are -1 in the placement, ascending. */
+  failedGpus: number[];
 }
 
 export interface ReadLoadsOptions {

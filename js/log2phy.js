@@ -1,5 +1,6 @@
 // log2phy (SPEC section 2) derived from phy2log on first access: each expert's slots ascending,
-// padded with -1 to maxReplicas. It is three quarters of a placement's bytes and most callers
+// padded with -1 to maxReplicas. Slots of failed GPUs (-1 in phy2log) are in neither log2phy nor
+// logcnt (docs/failures.md). It is three quarters of a placement's bytes and most callers
 // never read it, so it is not copied out of WebAssembly with the rest: computing it here when
 // asked keeps each rebalance call's JS allocations (and the process's memory) small.
 
@@ -27,7 +28,7 @@ export function log2phyOf(phy2log, layers, experts, replicas, maxReplicas) {
     const base = l * experts * M;
     for (let s = 0; s < replicas; s++) {
       const e = phy2log[l * replicas + s];
-      out[base + e * M + fill[e]++] = s;
+      if (e >= 0) out[base + e * M + fill[e]++] = s; // -1: a slot of a failed GPU
     }
   }
   return out;
@@ -38,7 +39,10 @@ export function logcntOf(phy2log, layers, experts, replicas) {
   const out = new Int32Array(layers * experts);
   for (let l = 0; l < layers; l++) {
     const base = l * experts;
-    for (let s = 0; s < replicas; s++) out[base + phy2log[l * replicas + s]]++;
+    for (let s = 0; s < replicas; s++) {
+      const e = phy2log[l * replicas + s];
+      if (e >= 0) out[base + e]++; // live slots only
+    }
   }
   return out;
 }
@@ -91,10 +95,13 @@ const CHUNK = 8192;
 
 /**
  * phy2log (n expert indices, `bits` each) from the words the glue packed at h[at..]
- * (bindings/placement_glue.cpp pack_phy2log, which chooses `bits`), as { chunks, bits, n } with
- * chunks plain arrays of words.
+ * (bindings/placement_glue.cpp pack_phy2log, which chooses `bits`), as { chunks, bits, n, offset }
+ * with chunks plain arrays of words. Negative bits: the placement has -1 slots (failed GPUs), so
+ * the glue stored every value plus one in -bits bits (offset 1).
  */
-export function packedPhy2log(h, at, n, bits) {
+export function packedPhy2log(h, at, n, packedBits) {
+  const offset = packedBits < 0 ? 1 : 0;
+  const bits = Math.abs(packedBits);
   const m = Math.ceil(n / Math.floor(30 / bits));
   const chunks = [];
   for (let c = 0; c < m; c += CHUNK) {
@@ -102,10 +109,10 @@ export function packedPhy2log(h, at, n, bits) {
     for (let j = 0; j < words.length; j++) words[j] = h[at + c + j];
     chunks.push(words);
   }
-  return { chunks, bits, n };
+  return { chunks, bits, n, offset };
 }
 
-export function unpackPhy2log({ chunks, bits, n }) {
+export function unpackPhy2log({ chunks, bits, n, offset = 0 }) {
   const k = Math.floor(30 / bits);
   const mask = 2 ** bits - 1;
   const out = new Int32Array(n);
@@ -115,7 +122,8 @@ export function unpackPhy2log({ chunks, bits, n }) {
     const count = Math.min(n - first, m * k);
     for (let t = 0, shift = 0; t < k; t++, shift += bits) {
       const full = t < count - (m - 1) * k ? m : m - 1; // the last word may hold fewer indices
-      for (let j = 0, i = first + t; j < full; j++, i += k) out[i] = (words[j] >>> shift) & mask;
+      if (offset) for (let j = 0, i = first + t; j < full; j++, i += k) out[i] = ((words[j] >>> shift) & mask) - 1;
+      else for (let j = 0, i = first + t; j < full; j++, i += k) out[i] = (words[j] >>> shift) & mask;
     }
     first += m * k;
   }

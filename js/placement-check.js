@@ -12,7 +12,8 @@ export function checkPlacement(p, ph, experts, name = 'placement') {
   for (let l = 0; l < L; l++)
     for (let s = 0; s < R; s++) {
       const e = cell(ph.data, ph.nested, l, s, R);
-      if (e < 0 || e >= E) fail(`${name}.phy2log[${l}][${s}] = ${e} is not an expert index in [0, ${E})`);
+      if (e === -1) continue; // a slot of a failed GPU: that whole GPUs are -1 is the core's check
+      if (e < 0 || e >= E) fail(`${name}.phy2log[${l}][${s}] = ${e} is not an expert index in [0, ${E}) (or -1 for a failed GPU)`);
       counts[l * E + e]++;
     }
   if (p.logcnt !== undefined && p.logcnt !== null) checkLogcnt(p.logcnt, counts, L, E, name);

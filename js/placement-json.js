@@ -30,6 +30,7 @@ export function placementToJSON(p) {
     num_nodes: p.nodes,
     num_gpus: p.gpus,
     algorithm: p.algorithm,
+    ...(p.failedGpus?.length ? { failed_gpus: Array.from(p.failedGpus) } : {}),
   };
 }
 
@@ -49,6 +50,8 @@ export function writePlacementJSON(p, write, { format = 'json', extra = {} } = {
   checkPlacementObject(p, 'writePlacementJSON');
   const { layers: L, experts: E, replicas: R } = p;
   if (format === 'sglang') {
+    if (p.failedGpus?.length)
+      fail("SGLang's physical_to_logical_map cannot express failed GPUs (it has an expert in every slot of every rank): write the JSON placement");
     write('{"physical_to_logical_map":');
     writeRows(write, p.phy2log, R);
   } else {
@@ -64,7 +67,7 @@ export function writePlacementJSON(p, write, { format = 'json', extra = {} } = {
       fill.fill(0);
       for (let s = 0; s < R; s++) {
         const e = p.phy2log[l * R + s];
-        layer[e * M + fill[e]++] = s;
+        if (e >= 0) layer[e * M + fill[e]++] = s; // -1: a failed GPU's slot
       }
       write(l ? ',' : '');
       writeRows(write, layer, M);
@@ -72,6 +75,7 @@ export function writePlacementJSON(p, write, { format = 'json', extra = {} } = {
     write('],"logcnt":');
     writeRows(write, p.logcnt, E);
     write(`,"num_replicas":${R},"num_groups":${p.groups},"num_nodes":${p.nodes},"num_gpus":${p.gpus},"algorithm":${JSON.stringify(p.algorithm)}`);
+    if (p.failedGpus?.length) write(`,"failed_gpus":[${Array.from(p.failedGpus).join(',')}]`);
   }
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) write(`,${JSON.stringify(key)}:${JSON.stringify(value)}`);
   write('}\n');

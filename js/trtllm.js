@@ -31,6 +31,10 @@ export function placementToTRTLLM(placement, options) {
   const o = v.options(options, 'options');
   const ph = v.phy2log(placement, 'placement');
   const keys = layerKeys(o.layers, ph.layers);
+  for (let l = 0; l < ph.layers; l++)
+    if (slotRow(ph, l).some((e) => e < 0))
+      v.fail('TensorRT-LLM options cannot express failed GPUs: initial_global_assignments gives every slot of every ' +
+        'rank an expert (docs/failures.md); place for the GPUs TensorRT-LLM starts with, or write the JSON placement');
   const assignments = new Map();
   keys.forEach((k, l) => assignments.set(k, slotRow(ph, l)));
   const doc = new Document({

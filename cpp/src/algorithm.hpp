@@ -10,6 +10,8 @@
 
 namespace eplb::detail {
 
+struct NodeLayout;
+
 struct LayerInput {
     const double* weight;  // [experts]
     int64_t experts;
@@ -21,6 +23,9 @@ struct LayerInput {
     // their sum. One window: windows[0] == weight.
     const double* const* windows;
     int64_t window_count;
+    // Hierarchical and hybrid policies on nodes of unequal sizes or with groups that do not divide
+    // them (layout.hpp): the nodes of `topology`'s GPUs; null for equal nodes of whole groups.
+    const NodeLayout* layout = nullptr;
 };
 
 struct LayerOutput {
@@ -34,6 +39,10 @@ public:
     virtual void place(const LayerInput& in, LayerOutput out) = 0;
     // Policies this algorithm implements besides hierarchical and global.
     virtual bool supports(Policy p) const { return p == Policy::hierarchical || p == Policy::global; }
+    // Whether it places on a NodeLayout: the hybrid policy itself, the hierarchical one through
+    // NodeSplit (each node a problem of its own for this algorithm's global policy). The reference
+    // (deepseek) does not: it falls back to the global policy, as DeepSeek's and SGLang's code do.
+    virtual bool supports_uneven() const { return false; }
 };
 
 struct AlgorithmEntry {

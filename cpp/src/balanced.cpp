@@ -1,6 +1,9 @@
 #include "balanced.hpp"
 
+#include "layout.hpp"
+
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace eplb::detail {
@@ -139,57 +142,98 @@ double Balanced::place_nodes(const LayerInput& in, int32_t* phy2log, bool by_gro
 
 double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
     const Topology& t = in.topology;
+    const NodeLayout* layout = in.layout;  // null: equal nodes of whole groups
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus);
-    const int32_t groups = int32_t(t.groups), nodes = int32_t(t.nodes);
-    const int32_t group_size = E / groups;
-    const int32_t m = G / nodes, S = R / G, K = R / nodes;
+    const int32_t groups = int32_t(t.groups), nodes = layout ? layout->nodes() : int32_t(t.nodes);
+    const int32_t group_size = E / groups, S = R / G;
     const double* w = in.weight;
+    // Each node's GPUs, slots and first slot.
+    node_m_.resize(size_t(nodes));
+    node_k_.resize(size_t(nodes));
+    node_first_.resize(size_t(nodes));
+    for (int32_t node = 0; node < nodes; ++node) {
+        node_m_[size_t(node)] = layout ? layout->gpus_of(node) : G / nodes;
+        node_k_[size_t(node)] = layout ? layout->slots_of(node) : R / nodes;
+        node_first_[size_t(node)] = layout ? layout->first_slot(node) : node * (R / nodes);
+    }
 
-    // Groups onto nodes as in the hierarchy.
+    // Groups onto nodes as in the hierarchy (on a layout: as many as fit, balancing the load per GPU).
     group_w_.assign(size_t(groups), 0.0);
     for (int32_t e = 0; e < E; ++e) group_w_[size_t(e / group_size)] += w[e];
     node_of_group_.resize(size_t(groups));
-    assigner_.assign(group_w_.data(), groups, nodes, node_of_group_.data());
+    hcnt_.resize(size_t(E));
+    bool one_per_gpu = true;
+    double target = 0;  // on a layout: the load per GPU a node may reach before serving load away
+    double away_budget = 0;  // ... and the most load it serves away in all
+    if (layout) {
+        // The layer's replica counts (the rule over all slots, one replica per GPU at most when
+        // that can fill them: what layout_start follows); groups onto nodes by what each node must
+        // serve away to come near the mean (LayoutGroups::assign_hybrid).
+        one_per_gpu = int64_t(E) * G >= R;
+        apportioner_.apportion(rule_, w, E, R, one_per_gpu ? G : R, hcnt_.data());
+        double total = 0;
+        for (int32_t e = 0; e < E; ++e) total += w[e];
+        target = total / double(G) * (1 + kLayoutNodeSlack);
+        away_budget = total * (1 - kLayoutMinHomeShare);
+        group_cap_ = group_capacity(*layout, groups, group_size, Policy::hybrid);
+        layout_groups_.assign_hybrid(group_w_.data(), groups, group_size, *layout, group_cap_.data(), target, away_budget,
+                                     node_of_group_.data());
+    } else {
+        assigner_.assign(group_w_.data(), groups, nodes, node_of_group_.data());
+    }
     home_.resize(size_t(E));
     for (int32_t e = 0; e < E; ++e) home_[size_t(e)] = node_of_group_[size_t(e / group_size)];
+    // A node with fewer slots than its groups' experts: its lightest experts live elsewhere.
+    if (layout) foster_experts(w, E, *layout, home_.data());
     local_.resize(size_t(E));
     local_w_.resize(size_t(E));
     cnt_.resize(size_t(E));
     item_.resize(size_t(E));
-    hcnt_.resize(size_t(E));
-    // Each node first replicates its own experts, as in the hierarchy.
-    const int32_t n = E / nodes;
-    const int32_t cap = int64_t(n) * m >= K ? m : K;
-    for (int32_t node = 0; node < nodes; ++node) {
+    // Each node first replicates its own experts, as in the hierarchy. The most replicas of an
+    // expert: one per GPU of its node when that can fill the node. On a layout, the counts are
+    // the layer's instead (see layout_start).
+    for (int32_t node = 0; node < nodes && !layout; ++node) {
         int32_t k = 0;
-        for (int32_t g = 0; g < groups; ++g)
-            if (node_of_group_[size_t(g)] == node)
-                for (int32_t j = 0; j < group_size; ++j) local_[size_t(k++)] = g * group_size + j;
-        for (int32_t i = 0; i < n; ++i) local_w_[size_t(i)] = w[local_[size_t(i)]];
-        apportioner_.apportion(rule_, local_w_.data(), n, K, cap, cnt_.data());
-        for (int32_t i = 0; i < n; ++i) hcnt_[size_t(local_[size_t(i)])] = cnt_[size_t(i)];
+        for (int32_t e = 0; e < E; ++e)
+            if (home_[size_t(e)] == node) local_[size_t(k++)] = e;
+        const int32_t m = node_m_[size_t(node)], K = node_k_[size_t(node)];
+        const int32_t cap = int64_t(k) * m >= K ? m : K;
+        one_per_gpu = one_per_gpu && cap == m;
+        for (int32_t i = 0; i < k; ++i) local_w_[size_t(i)] = w[local_[size_t(i)]];
+        apportioner_.apportion(rule_, local_w_.data(), k, K, cap, cnt_.data());
+        for (int32_t i = 0; i < k; ++i) hcnt_[size_t(local_[size_t(i)])] = cnt_[size_t(i)];
     }
     rn_.assign(size_t(E) * size_t(nodes), 0);
-    for (int32_t e = 0; e < E; ++e) rn_[size_t(e * nodes + home_[size_t(e)])] = hcnt_[size_t(e)];
-    const int32_t total_cap = cap == m ? G : R;
+    if (layout) {
+        layout_start(w, E, nodes, target, away_budget);
+    } else {
+        for (int32_t e = 0; e < E; ++e) rn_[size_t(e * nodes + home_[size_t(e)])] = hcnt_[size_t(e)];
+    }
+    const int32_t total_cap = one_per_gpu ? G : R;
     // Node level: extra replicas of the heavy nodes' experts are served from lighter nodes.
-    node_balancer_.balance(w, home_.data(), E, nodes, m, total_cap, true, kNodeWork + kNodeWorkPerSlot * R, kNodeSlack,
-                           hcnt_.data(), rn_.data());
-    // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes). An expert
-    // served from several nodes keeps its count; one served from this node only may change it.
+    node_balancer_.balance(w, home_.data(), E, nodes, node_m_.data(), total_cap, true, kNodeWork + kNodeWorkPerSlot * R,
+                           layout ? kLayoutNodeSlack : kNodeSlack, hcnt_.data(), rn_.data(),
+                           layout ? kMaxReplicaShare * target : std::numeric_limits<double>::infinity(),
+                           layout ? away_budget : std::numeric_limits<double>::infinity());
+    // Then each node's replicas onto its GPUs, heaviest node first (see place_nodes; per GPU on
+    // nodes of unequal sizes). An expert served from several nodes keeps its count; one served
+    // from this node only may change it.
     node_w_.assign(size_t(nodes), 0.0);
     for (int32_t e = 0; e < E; ++e) {
         const double r = w[e] / double(hcnt_[size_t(e)]);
         for (int32_t node = 0; node < nodes; ++node) node_w_[size_t(node)] += double(rn_[size_t(e * nodes + node)]) * r;
     }
+    if (layout)
+        for (int32_t node = 0; node < nodes; ++node) node_w_[size_t(node)] /= double(node_m_[size_t(node)]);
     node_order_.resize(size_t(nodes));
     std::iota(node_order_.begin(), node_order_.end(), 0);
     std::sort(node_order_.begin(), node_order_.end(), [this](int32_t a, int32_t b) {
         return node_w_[size_t(a)] > node_w_[size_t(b)] || (node_w_[size_t(a)] == node_w_[size_t(b)] && a < b);
     });
-    out_.resize(size_t(K));
     double worst = -1.0;
     for (int32_t node : node_order_) {
+        const int32_t m = node_m_[size_t(node)], K = node_k_[size_t(node)];
+        out_.resize(size_t(K));
         int32_t k = 0;
         for (int32_t e = 0; e < E; ++e) {
             const int32_t r = rn_[size_t(e * nodes + node)];
@@ -210,9 +254,94 @@ double Balanced::place_hybrid(const LayerInput& in, int32_t* phy2log) {
                                        item_.data(), worst);
         solver_.set_counts_first(false);
         worst = std::max(worst, res.max_load);
-        for (int32_t s = 0; s < K; ++s) phy2log[node * K + s] = local_[size_t(out_[size_t(s)])];
+        for (int32_t s = 0; s < K; ++s) phy2log[node_first_[size_t(node)] + s] = local_[size_t(out_[size_t(s)])];
     }
     return worst;
+}
+
+// Hybrid on a layout: a node may be full with its own experts' first replicas (a node that lost
+// GPUs, or one holding more groups than the others), so its hot experts can shed load only onto
+// other nodes, and all that load is served away from home. Every expert's first replica on its
+// home node; then (1) while a node is above `target` (load per GPU, w's units), its experts'
+// extra replicas, largest w / c first, each on the node with a free slot where the load per GPU
+// ends lowest (if lower than the giver's); (2) the slots left as the rule's counts go (hcnt_ in:
+// the rule's counts over all slots; largest w / c next), each at its expert's home. Leaves the
+// counts in hcnt_ and the replicas per node in rn_.
+void Balanced::layout_start(const double* w, int32_t E, int32_t nodes, double target, double away_budget) {
+    std::vector<int32_t> free_slots(node_k_), rule(hcnt_);
+    node_w_.assign(size_t(nodes), 0.0);
+    for (int32_t e = 0; e < E; ++e) {
+        rn_[size_t(e * nodes + home_[size_t(e)])] = 1;
+        --free_slots[size_t(home_[size_t(e)])];
+        node_w_[size_t(home_[size_t(e)])] += w[e];
+        hcnt_[size_t(e)] = 1;
+    }
+    auto per_gpu = [&](int32_t n, double add) { return (node_w_[size_t(n)] + add) / double(node_m_[size_t(n)]); };
+    auto ratio = [&](int32_t e) { return w[e] / double(hcnt_[size_t(e)]); };
+    // The node other than h with a free slot where a replica r leaves the lowest load per GPU
+    // (fewer replicas of e than the node has GPUs where possible); -1 if none.
+    auto away_node = [&](int32_t e, int32_t h, double r) {
+        for (int pass = 0; pass < 2; ++pass) {
+            int32_t best = -1;
+            for (int32_t n = 0; n < nodes; ++n) {
+                if (n == h || !free_slots[size_t(n)] || (pass == 0 && rn_[size_t(e * nodes + n)] >= node_m_[size_t(n)])) continue;
+                if (best < 0 || per_gpu(n, r) < per_gpu(best, r)) best = n;
+            }
+            if (best >= 0) return best;
+        }
+        return int32_t(-1);
+    };
+    auto add = [&](int32_t e, int32_t at) {  // e's replicas each lose w / c - w / (c + 1)
+        const int32_t c = hcnt_[size_t(e)];
+        const double r = w[e] / double(c + 1);
+        for (int32_t n = 0; n < nodes; ++n) node_w_[size_t(n)] -= double(rn_[size_t(e * nodes + n)]) * (w[e] / double(c) - r);
+        node_w_[size_t(at)] += r;
+        ++rn_[size_t(e * nodes + at)];
+        ++hcnt_[size_t(e)];
+        --free_slots[size_t(at)];
+    };
+    // 1. Nodes above the target shed load: their experts' extra replicas, largest w / c first,
+    //    onto other nodes while that leaves the receiving node lighter than the giving one, and
+    //    the load served away within the budget (an expert with c replicas, k of them at home,
+    //    serves w (c - k) / c away).
+    double away = 0;
+    auto away_gain = [&](int32_t e) {  // one more replica of e, away from home
+        const double c = double(hcnt_[size_t(e)]), k = double(rn_[size_t(e * nodes + home_[size_t(e)])]);
+        return w[e] * ((c + 1 - k) / (c + 1) - (c - k) / c);
+    };
+    for (;;) {
+        int32_t best = -1, best_at = -1;
+        for (int32_t e = 0; e < E; ++e) {
+            const int32_t h = home_[size_t(e)];
+            if (!(per_gpu(h, 0) > target) || (best >= 0 && !(ratio(e) > ratio(best)))) continue;
+            if (away + away_gain(e) > away_budget) continue;
+            const int32_t at = away_node(e, h, w[e] / double(hcnt_[size_t(e)] + 1));
+            if (at >= 0 && per_gpu(at, w[e] / double(hcnt_[size_t(e)] + 1)) < per_gpu(h, 0)) best = e, best_at = at;
+        }
+        if (best < 0) break;
+        away += away_gain(best);
+        add(best, best_at);
+    }
+    // 2. The slots left as the rule's counts go (largest w / c next, up to the rule's count), at
+    //    the expert's home.
+    int32_t left = 0;
+    for (int32_t n = 0; n < nodes; ++n) left += free_slots[size_t(n)];
+    for (; left > 0; --left) {
+        int32_t best = -1, best_at = -1;
+        for (int pass = 0; pass < 2 && best < 0; ++pass)  // pass 1: past the rule's counts
+            for (int32_t e = 0; e < E; ++e) {
+                if (pass == 0 && hcnt_[size_t(e)] >= rule[size_t(e)] && rule[size_t(e)] > 1) continue;
+                if (best >= 0 && !(ratio(e) > ratio(best))) continue;
+                const int32_t h = home_[size_t(e)];
+                if (free_slots[size_t(h)]) best = e, best_at = h;
+            }
+        if (best < 0)  // only full nodes' experts could take them: the one that adds least
+            for (int32_t e = 0; e < E; ++e) {
+                const int32_t at = away_node(e, home_[size_t(e)], w[e] / double(hcnt_[size_t(e)] + 1));
+                if (at >= 0 && (best < 0 || ratio(e) > ratio(best))) best = e, best_at = at;
+            }
+        add(best, best_at);
+    }
 }
 
 // Whether the reference's heaviest GPU is at least `mine`, found cheaply: the reference packs
@@ -285,7 +414,8 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
     // The heaviest GPU, as the solver summed it (each GPU's replicas in slot order, an expert's
     // load over all its replicas in the layer): the same as max_gpu_load would find.
     const double mine = in.policy == Policy::hybrid ? place_hybrid(in, out.phy2log) : place_nodes(in, out.phy2log, by_group);
-    if (!safety_net_) return;
+    // On a layout (uneven nodes) the reference has no placement under the same constraints.
+    if (!safety_net_ || in.layout) return;
 #ifdef EPLB_CHECK_MINE
     if (mine != max_gpu_load(in.weight, E, out.phy2log, R, G)) __builtin_trap();
 #endif
@@ -297,7 +427,7 @@ void Balanced::place(const LayerInput& in, LayerOutput out) {
 
 void Balanced::place_for_history(const LayerInput& in, LayerOutput out) {
     const double mine = scenario_.place(in, rule_, out.phy2log);
-    if (!safety_net_) return;
+    if (!safety_net_ || in.layout) return;
     const int32_t R = int32_t(in.topology.replicas), G = int32_t(in.topology.gpus);
     take_reference_if(in, out.phy2log, [&](const int32_t* ref) { return scenario_.scenarios().heaviest_sum(ref, R, G) < mine; });
 }

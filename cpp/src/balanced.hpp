@@ -5,6 +5,7 @@
 #include "apportion.hpp"
 #include "bin_solver.hpp"
 #include "deepseek.hpp"
+#include "layout.hpp"
 #include "node_balancer.hpp"
 #include "scenario_placer.hpp"
 
@@ -52,6 +53,7 @@ public:
     Balanced(Apportionment rule, bool joint, bool safety_net) : rule_(rule), joint_(joint), safety_net_(safety_net) {}
     void place(const LayerInput& in, LayerOutput out) override;
     bool supports(Policy) const override { return true; }
+    bool supports_uneven() const override { return true; }
 
 private:
     Apportionment rule_;
@@ -69,6 +71,9 @@ private:
     std::vector<int32_t> node_of_group_, node_order_, local_, cnt_, out_, ref_, count_, ref_pack_, ref_rank_;
     std::vector<int32_t> ref_slot_, ref_cnt_, ref_slot_pack_, ref_slot_rank_;
     std::vector<int32_t> home_, hcnt_, rn_;
+    std::vector<int32_t> node_m_, node_k_, node_first_, group_cap_;  // hybrid: per node
+    LayoutGroups layout_groups_;
+    void layout_start(const double* w, int32_t E, int32_t nodes, double target, double away_budget);
 
     // Both return the heaviest GPU's load.
     double place_nodes(const LayerInput& in, int32_t* phy2log, bool by_group);

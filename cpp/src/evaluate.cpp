@@ -41,11 +41,16 @@ Evaluation evaluate(const xt::xtensor<int32_t, 2>& phy2log, const xt::xtensor<do
     if (previous && previous->shape() != phy2log.shape())
         throw InvalidInput("the previous placement's shape differs from the placement's");
 
-    // Replica counts are read off phy2log (placement_from_phy2log rejects missing experts).
+    // Replica counts are read off phy2log (placement_from_phy2log rejects missing experts and -1
+    // slots other than every slot of a failed GPU).
     const Placement p = placement_from_phy2log(phy2log, E, t);
     const int64_t G = t.gpus, N = t.nodes, per_gpu = R / G, per_node = R / N, group_size = E / t.groups;
 
     Evaluation ev;
+    ev.failed_gpus = failed_gpus(p);
+    std::vector<char> live(size_t(G), 1);
+    for (int64_t g : ev.failed_gpus) live[size_t(g)] = 0;
+    const int64_t live_gpus = G - int64_t(ev.failed_gpus.size()), live_slots = live_gpus * per_gpu;
     ev.gpu_loads = xt::zeros<double>({size_t(L), size_t(G)});
     ev.layer_balancedness_gpu = xt::ones<double>({size_t(L)});
     ev.layer_balancedness_replica = xt::ones<double>({size_t(L)});
@@ -63,19 +68,21 @@ Evaluation evaluate(const xt::xtensor<int32_t, 2>& phy2log, const xt::xtensor<do
         std::fill(served.begin(), served.end(), 0.0);
         for (int64_t s = 0; s < R; ++s) {
             const int32_t e = slots[s];
+            if (e < 0) continue;  // a slot of a failed GPU
             const double load = w[e] / double(cnt[e]);
             gpu[s / per_gpu] += load;
             rep_max = std::max(rep_max, load);
             served[size_t((e / group_size) * N + s / per_node)] += load;
         }
         double gpu_max = 0, gpu_sum = 0;
-        for (int64_t g = 0; g < G; ++g) gpu_max = std::max(gpu_max, gpu[g]), gpu_sum += gpu[g];
-        const double mean = gpu_sum / double(G), rep_mean = gpu_sum / double(R);
-        const double lb = std::max(W / double(G), min_max_replica_load(w, E, R));
+        for (int64_t g = 0; g < G; ++g)
+            if (live[size_t(g)]) gpu_max = std::max(gpu_max, gpu[g]), gpu_sum += gpu[g];
+        const double mean = gpu_sum / double(live_gpus), rep_mean = gpu_sum / double(live_slots);
+        const double lb = std::max(W / double(live_gpus), min_max_replica_load(w, E, live_slots));
         if (gpu_max > 0) {
             ev.layer_balancedness_gpu(size_t(l)) = mean / gpu_max;
             ev.layer_balancedness_replica(size_t(l)) = rep_mean / rep_max;
-            ev.layer_upper_bound(size_t(l)) = (W / double(G)) / lb;
+            ev.layer_upper_bound(size_t(l)) = (W / double(live_gpus)) / lb;
         }
         ev.layer_max_gpu_load(size_t(l)) = gpu_max;
         sum_mean += mean, sum_max += gpu_max, sum_rep_mean += rep_mean, sum_rep_max += rep_max;
@@ -95,8 +102,10 @@ Evaluation evaluate(const xt::xtensor<int32_t, 2>& phy2log, const xt::xtensor<do
         ev.layer_moved_slots = xt::zeros<int64_t>({size_t(L)});
         int64_t moved = 0;
         for (int64_t l = 0; l < L; ++l)
-            for (int64_t s = 0; s < R; ++s)
-                if ((*previous)(size_t(l), size_t(s)) != phy2log(size_t(l), size_t(s))) ++ev.layer_moved_slots(size_t(l)), ++moved;
+            for (int64_t s = 0; s < R; ++s) {
+                const int32_t now = phy2log(size_t(l), size_t(s));
+                if (now >= 0 && (*previous)(size_t(l), size_t(s)) != now) ++ev.layer_moved_slots(size_t(l)), ++moved;
+            }
         ev.moved_slots = moved;
     }
     return ev;

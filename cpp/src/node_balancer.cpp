@@ -1,6 +1,7 @@
 #include "node_balancer.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace eplb::detail {
@@ -18,12 +19,23 @@ double NodeBalancer::count_move_max(int32_t x, int32_t b, int32_t y, int32_t h, 
         const int32_t ax = ax_row[n], ay = ay_row[n];
         if (ax == 0 && ay == 0 && n != b) continue;
         const int32_t ax2 = ax - (n == b), ay2 = ay + (n == b);
-        const double v = load[n] + (double(ax2) * nx - double(ax) * rx) + (double(ay2) * ny - double(ay) * ry);
+        const double v = load[n] + (double(ax2) * nx - double(ax) * rx) * s_[size_t(n)] + (double(ay2) * ny - double(ay) * ry) * s_[size_t(n)];
         if (!(v < best)) return lh;
         mx = std::max(mx, v);
         if (n == h) h_down = v < lh - tol_;
     }
     return h_down ? mx : lh;
+}
+
+double NodeBalancer::away_count_move(int32_t x, int32_t b, int32_t y) const {
+    const int32_t hx = home_[x], hy = home_[y], cx = cnt_[x], cy = cnt_[y];
+    const int32_t ax = rn_[x * N_ + hx], ay = rn_[y * N_ + hy];
+    return away_of(x, cx - 1, ax - (b == hx)) - away_of(x, cx, ax) + away_of(y, cy + 1, ay + (b == hy)) - away_of(y, cy, ay);
+}
+
+double NodeBalancer::away_swap(int32_t x, int32_t h, int32_t y, int32_t b) const {
+    return r_[size_t(x)] * (double(home_[x] == h) - double(home_[x] == b)) +
+           r_[size_t(y)] * (double(home_[y] == b) - double(home_[y] == h));
 }
 
 void NodeBalancer::apply_count_move(int32_t x, int32_t b, int32_t y) {
@@ -61,7 +73,28 @@ void NodeBalancer::refresh(int32_t e) {
 
 void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int32_t N, int32_t m, int32_t cap,
                            bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn) {
+    const std::vector<int32_t> gpus(size_t(N), m);
+    balance(w, home, E, N, gpus.data(), cap, counts, budget, slack, count, rn);
+}
+
+void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int32_t N, const int32_t* gpus, int32_t cap,
+                           bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn, double max_replica,
+                           double away_budget) {
     w_ = w, home_ = home, cnt_ = count, rn_ = rn, E_ = E, N_ = N;
+    max_replica_ = max_replica, away_budget_ = away_budget, away_ = 0;
+    const bool limited = away_budget < std::numeric_limits<double>::infinity();
+    if (limited)
+        for (int32_t e = 0; e < E; ++e) away_ += away_of(e, count[e], rn[e * N + home[e]]);
+    m_.assign(gpus, gpus + N);
+    const int32_t widest = *std::max_element(m_.begin(), m_.end());
+    bool uniform = true;
+    s_.resize(size_t(N));
+    for (int32_t n = 0; n < N; ++n) {
+        uniform = uniform && m_[size_t(n)] == widest;
+        s_[size_t(n)] = m_[size_t(n)] == widest ? 1.0 : double(widest) / double(m_[size_t(n)]);
+    }
+    int32_t all_gpus = 0;
+    for (int32_t n = 0; n < N; ++n) all_gpus += m_[size_t(n)];
     double total = 0;
     for (int32_t e = 0; e < E; ++e) total += w[e];
     tol_ = 1e-12 * total / double(N);
@@ -69,7 +102,8 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
     up_.resize(size_t(E));
     dn_.resize(size_t(E));
     for (int32_t e = 0; e < E; ++e) refresh(e);
-    const double good_enough = (total / double(N)) * (1 + slack);
+    // The mean node load (per GPU, times the largest node's GPUs).
+    const double good_enough = (uniform ? total / double(N) : total * double(widest) / double(all_gpus)) * (1 + slack);
     load_.assign(size_t(N), 0.0);
     auto reload = [&]() {
         std::fill(load_.begin(), load_.end(), 0.0);
@@ -78,6 +112,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             for (int32_t n = 0; n < N; ++n)
                 if (rn[e * N + n]) load_[size_t(n)] += double(rn[e * N + n]) * r;
         }
+        for (int32_t n = 0; n < N; ++n) load_[size_t(n)] *= s_[size_t(n)];
     };
     reload();
     if (N < 2 || !(total > 0)) return;
@@ -123,10 +158,10 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                 if (row[n] - (home[e] == n) >= 1) {
                     const size_t p = size_t(movable_start_[size_t(n + N)]++);
                     movable_[p] = e;
-                    mv_[p] = {re, double(row[h]) * (de - re), double(row[n] - 1) * (de - re)};
+                    mv_[p] = {re * s_[size_t(n)], double(row[h]) * (de - re) * s_[size_t(h)], double(row[n] - 1) * (de - re) * s_[size_t(n)]};
                 }
                 if (n == h || row[n] == 0) continue;
-                const double v = load_[size_t(n)] + (double(row[n]) * de - double(row[n]) * re);
+                const double v = load_[size_t(n)] + (double(row[n]) * de - double(row[n]) * re) * s_[size_t(n)];
                 if (v > t.v1) t.v2 = t.v1, t.n2 = t.n1, t.v1 = v, t.n1 = n;
                 else if (v > t.v2) t.v2 = v, t.n2 = n;
             }
@@ -154,9 +189,10 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             const int32_t x = movable_[size_t(i)];
             const double rx = r_[size_t(x)];
             for (int32_t b = 0; b < N; ++b) {
-                if (b == h || rn[x * N + b] >= m) continue;
-                const double lb = load_[size_t(b)];
-                const double target = rx - (lh - lb) / 2;
+                if (b == h || rn[x * N + b] >= m_[size_t(b)]) continue;
+                const double lb = load_[size_t(b)], sh = s_[size_t(h)], sb = s_[size_t(b)];
+                // d = rx - ry moves d * sh off h and d * sb onto b: even at d = (lh - lb) / (sh + sb).
+                const double target = rx - (lh - lb) / (sh + sb);
                 const auto first = sorted_.begin() + mov_begin(b);
                 const auto last = first + nsrt_[size_t(b)];
                 const auto split = std::lower_bound(first, last, target, [this](int32_t e, double v) { return r_[size_t(e)] < v; });
@@ -165,10 +201,10 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                 for (auto it = split; it != first;) {
                     const int32_t y = *--it;
                     const double d = rx - r_[size_t(y)];
-                    const double v = lb + d;
-                    if (v >= best || !(lh - d < lh - tol_)) break;
+                    const double v = lb + d * sb;
+                    if (v >= best || !(lh - d * sh < lh - tol_)) break;
                     ++work;
-                    if (y == x || rn[y * N + h] >= m) continue;
+                    if (y == x || rn[y * N + h] >= m_[size_t(h)] || (limited && !away_ok(away_swap(x, h, y, b)))) continue;
                     best = v, kind = 1, bx = x, bb = b, by = y;
                     break;
                 }
@@ -177,10 +213,10 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     const int32_t y = *it;
                     const double d = rx - r_[size_t(y)];
                     if (!(d > tol_)) break;
-                    const double v = std::max(lh - d, lb + d);
+                    const double v = std::max(lh - d * sh, lb + d * sb);
                     if (v >= best) break;
                     ++work;
-                    if (y == x || rn[y * N + h] >= m) continue;
+                    if (y == x || rn[y * N + h] >= m_[size_t(h)] || (limited && !away_ok(away_swap(x, h, y, b)))) continue;
                     best = v, kind = 1, bx = x, bb = b, by = y;
                     break;
                 }
@@ -198,10 +234,10 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                     if (v == 1 && home[e] == h) continue;
                     const int32_t k = rn[e * N + h];
                     if (!k || count[e] >= cap || !(w[e] > 0)) continue;
-                    const double relief = double(k) * (r_[size_t(e)] - up_[size_t(e)]);
+                    const double relief = double(k) * (r_[size_t(e)] - up_[size_t(e)]) * s_[size_t(h)];
                     // Keys the scans below would stop at anyway are left out (best only goes down).
                     if (lh - best - tol_ < relief) keys_.push_back({relief, e});
-                    keys2_.push_back({up_[size_t(e)] - relief, e});
+                    keys2_.push_back({up_[size_t(e)] * s_[size_t(h)] - relief, e});
                 }
             }
             std::sort(keys_.begin(), keys_.end(),
@@ -209,7 +245,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             // The heaviest movable replica per node bounds what a count move can take off it.
             top_.assign(size_t(N), 0.0);
             for (int32_t b = 0; b < N; ++b)
-                if (nsrt_[size_t(b)]) top_[size_t(b)] = r_[size_t(sorted_[size_t(b * E + nsrt_[size_t(b)] - 1)])];
+                if (nsrt_[size_t(b)]) top_[size_t(b)] = r_[size_t(sorted_[size_t(b * E + nsrt_[size_t(b)] - 1)])] * s_[size_t(b)];
             // y of h gains a replica in the slot of a movable replica of x on another node b.
             for (const Key& key : keys_) {
                 const int32_t y = key.e;
@@ -217,10 +253,11 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                 const double ry = r_[size_t(y)], ny = up_[size_t(y)];
                 for (int32_t b = 0; b < N; ++b) {
                     ++work;
-                    if (b == h || rn[y * N + b] >= m) continue;
+                    if (b == h || rn[y * N + b] >= m_[size_t(b)]) continue;
+                    const double sb = s_[size_t(b)];
                     // b gains y's new replica and loses at most its heaviest movable one.
-                    if (load_[size_t(b)] + ny - top_[size_t(b)] - double(rn[y * N + b]) * (ry - ny) >= best) continue;
-                    const double lb = load_[size_t(b)] + ny - double(rn[y * N + b]) * (ry - ny);
+                    if (load_[size_t(b)] + ny * sb - top_[size_t(b)] - double(rn[y * N + b]) * (ry - ny) * sb >= best) continue;
+                    const double lb = load_[size_t(b)] + ny * sb - double(rn[y * N + b]) * (ry - ny) * sb;
                     const double lhk = lh - key.v;
                     for (int32_t j = mov_begin(b); j < mov_end(b); ++j) {
                         const int32_t x = movable_[size_t(j)];
@@ -233,7 +270,7 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                         work += 1 + N;
                         if (blocked(x, b, y)) continue;
                         const double v = count_move_max(x, b, y, h, lh, best);
-                        if (v < best) best = v, kind = 2, bx = x, bb = b, by = y;
+                        if (v < best && heavy_ok(x) && (!limited || away_ok(away_count_move(x, b, y)))) best = v, kind = 2, bx = x, bb = b, by = y;
                     }
                 }
             }
@@ -245,7 +282,8 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
             double reach = -1e300;
             for (int32_t i = mov_begin(h); i < mov_end(h); ++i) {
                 const int32_t x = movable_[size_t(i)];
-                reach = std::max(reach, best - (lh - r_[size_t(x)] + double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)])));
+                reach = std::max(reach, best - (lh - r_[size_t(x)] * s_[size_t(h)] +
+                                                double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)]) * s_[size_t(h)]));
             }
             const size_t all_keys = keys2_.size();
             keys2_.erase(std::remove_if(keys2_.begin(), keys2_.end(), [&](const Key& k) { return !(k.v < reach + tol_); }),
@@ -255,7 +293,8 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                       [](const Key& a, const Key& b) { return a.v < b.v || (a.v == b.v && a.e < b.e); });
             for (int32_t i = mov_begin(h); i < mov_end(h); ++i) {
                 const int32_t x = movable_[size_t(i)];
-                const double base = lh - r_[size_t(x)] + double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)]);
+                const double base = lh - r_[size_t(x)] * s_[size_t(h)] +
+                                    double(rn[x * N + h] - 1) * (dn_[size_t(x)] - r_[size_t(x)]) * s_[size_t(h)];
                 bool stopped = false;
                 for (const Key& key : keys2_) {
                     const int32_t y = key.e;
@@ -264,29 +303,30 @@ void NodeBalancer::balance(const double* w, const int32_t* home, int32_t E, int3
                         stopped = true;
                         break;
                     }
-                    if (y == x || rn[y * N + h] >= m) continue;
+                    if (y == x || rn[y * N + h] >= m_[size_t(h)]) continue;
                     work += 1 + N;
                     if (blocked(x, h, y)) continue;
                     const double v = count_move_max(x, h, y, h, lh, best);
-                    if (v < best) best = v, kind = 3, bx = x, bb = h, by = y;
+                    if (v < best && heavy_ok(x) && (!limited || away_ok(away_count_move(x, h, y)))) best = v, kind = 3, bx = x, bb = h, by = y;
                 }
                 if (!stopped && cut) ++work;  // the first key left out
             }
         }
         if (kind == 0) break;
+        if (limited) away_ += kind == 1 ? away_swap(bx, h, by, bb) : away_count_move(bx, bb, by);
         if (kind == 1) {
             --rn[bx * N + h], ++rn[bx * N + bb];
             --rn[by * N + bb], ++rn[by * N + h];
             const double d = r_[size_t(bx)] - r_[size_t(by)];
-            load_[size_t(h)] -= d;
-            load_[size_t(bb)] += d;
+            load_[size_t(h)] -= d * s_[size_t(h)];
+            load_[size_t(bb)] += d * s_[size_t(bb)];
         } else {  // kinds 2 and 3: the loads of x's and y's nodes change
             for (int32_t n = 0; n < N; ++n)
-                load_[size_t(n)] -= double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)];
+                load_[size_t(n)] -= (double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)]) * s_[size_t(n)];
             apply_count_move(bx, bb, by);
             reposition(bx, by);
             for (int32_t n = 0; n < N; ++n)
-                load_[size_t(n)] += double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)];
+                load_[size_t(n)] += (double(rn[bx * N + n]) * r_[size_t(bx)] + double(rn[by * N + n]) * r_[size_t(by)]) * s_[size_t(n)];
         }
         work += 4 * N;
     }

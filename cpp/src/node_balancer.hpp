@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace eplb::detail {
@@ -23,9 +24,36 @@ public:
     // Stops once the heaviest node is within `slack` (relative) of the mean.
     void balance(const double* w, const int32_t* home, int32_t E, int32_t N, int32_t m, int32_t cap, bool counts,
                  int64_t budget, double slack, int32_t* count, int32_t* rn);
+    // Nodes of unequal sizes (layout.hpp): node n has gpus[n] GPUs (and at most that many replicas
+    // of an expert), and what is balanced is each node's load per GPU, scaled to the largest node:
+    // load * scale[n] with scale[n] = max(gpus) / gpus[n] (1 for every node of equal nodes, which
+    // gives exactly the figures of the overload above).
+    // An expert gives up a replica only while its others would weigh at most max_replica (w's
+    // units): node loads alone do not see that a GPU cannot hold a replica much heavier than its
+    // share. A move that serves load away from home (an expert with c replicas, k of them at
+    // home, serves w (c - k) / c away) is made only while all that is served away stays within
+    // away_budget. Infinity for both: no limits, as the overload above.
+    void balance(const double* w, const int32_t* home, int32_t E, int32_t N, const int32_t* gpus, int32_t cap,
+                 bool counts, int64_t budget, double slack, int32_t* count, int32_t* rn,
+                 double max_replica = std::numeric_limits<double>::infinity(),
+                 double away_budget = std::numeric_limits<double>::infinity());
 
 private:
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
+    std::vector<int32_t> m_;    // GPUs per node
+    std::vector<double> s_;     // the scale of each node's load (see balance)
+    double max_replica_ = 0;  // see balance
+    double away_ = 0, away_budget_ = 0;  // load served away from home, and its limit
+    double away_of(int32_t e, int32_t c, int32_t at_home) const {
+        return c == at_home ? 0.0 : w_[e] * double(c - at_home) / double(c);
+    }
+    // The change of away_ if a replica of x on node b became one of y on b (a count move), or if
+    // a replica of x on h and one of y on b swapped nodes.
+    double away_count_move(int32_t x, int32_t b, int32_t y) const;
+    double away_swap(int32_t x, int32_t h, int32_t y, int32_t b) const;
+    bool away_ok(double delta) const { return !(delta > 0) || away_ + delta <= away_budget_; }
+    // Whether expert x may give up a replica: its others would weigh no more than max_replica_.
+    bool heavy_ok(int32_t x) const { return dn_[std::size_t(x)] <= max_replica_; }
     // Movable replicas of node n: movable_[n * E ...] by expert index (mov_begin(n), mov_end(n)),
     // sorted_[n * E ...] by weight ascending (nsrt_[n] of them); byr_: the experts with two or
     // more replicas (only they have movable ones) by weight.

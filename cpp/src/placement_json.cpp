@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
@@ -46,10 +47,12 @@ public:
     std::vector<int64_t> layer_rows;  // rows of each layer
     std::optional<int64_t> groups, nodes, gpus, replicas;
     std::optional<std::string> algorithm;
+    bool has_failed = false;  // failed_gpus: read off phy2log's -1 slots, and checked against them
+    std::vector<int64_t> failed;
     bool done = false;
 
 private:
-    enum class Next : uint8_t { skip, phy2log, logcnt, log2phy, count, algorithm };
+    enum class Next : uint8_t { skip, phy2log, logcnt, log2phy, count, algorithm, failed };
     void on_key(const std::string& key) override {
         next_ = Next::skip;
         if (depth_ != 1) return;
@@ -68,6 +71,8 @@ private:
             next_ = Next::count;
         } else if (key == "algorithm") {
             next_ = Next::algorithm;
+        } else if (key == "failed_gpus") {
+            next_ = Next::failed;
         }
     }
 
@@ -89,7 +94,18 @@ private:
                 not_a_matrix();
             } else if (next_ == Next::log2phy) {
                 throw InvalidInput("log2phy has a different number of layers than phy2log");
+            } else if (next_ == Next::failed && kind != Kind::null) {
+                throw InvalidInput("failed_gpus must be an array of GPU indices");
             }
+            return;
+        }
+        if (target_ == Next::failed) {
+            if (kind != Kind::number || !integer_token() || std::fabs(v) >= 9.0e15)
+                throw InvalidInput("failed_gpus holds a non-integer");
+            if (int64_t(failed.size()) >= limits::max_replicas)
+                throw LimitExceeded("failed_gpus lists more than " + std::to_string(limits::max_replicas) +
+                                    " GPUs, beyond the limit of " + std::to_string(limits::max_replicas));
+            failed.push_back(int64_t(v));
             return;
         }
         if (target_ == Next::log2phy) {
@@ -150,12 +166,18 @@ private:
                     return;
                 case Next::count:
                     throw InvalidInput(count_key_ + " must be an integer (got an " + detail::kind_name(kind) + ")");
+                case Next::failed:
+                    if (has_failed) throw InvalidInput("the placement file has 'failed_gpus' twice");
+                    has_failed = true;
+                    if (kind != Kind::array) throw InvalidInput("failed_gpus must be an array of GPU indices");
+                    return;
                 default:
                     depth_--;
                     skip_this();
                     return;
             }
         }
+        if (target_ == Next::failed) throw InvalidInput("failed_gpus holds a non-integer");
         if (target_ == Next::log2phy) {
             if (kind != Kind::array || depth_ > 4)
                 throw InvalidInput("log2phy must be an array of layers, each an array of rows of slots");
@@ -177,6 +199,7 @@ private:
             done = true;
             return;
         }
+        if (target_ == Next::failed) return;
         if (target_ == Next::log2phy) {
             if (depth_ == 3) row_start.push_back(int64_t(slots.size()));
             return;
@@ -219,6 +242,11 @@ Placement placement_from_reader(PlacementReader& r, const Topology& fallback, in
     if (experts < 0 && r.logcnt.present) experts = r.logcnt.cols;
     if (experts < 0) experts = int64_t(*std::max_element(phy2log.begin(), phy2log.end())) + 1;
     Placement p = placement_from_phy2log(std::move(phy2log), experts, t);
+    if (r.has_failed) {
+        std::sort(r.failed.begin(), r.failed.end());
+        if (r.failed != failed_gpus(p))
+            throw InvalidInput(std::string("failed_gpus disagrees with the -1 slots of ") + key);
+    }
     if (r.logcnt.present) {
         const int64_t L = p.layers();
         bool same = r.logcnt.rows == L && r.logcnt.cols == experts;
@@ -275,7 +303,14 @@ std::string placement_to_json(const Placement& p) {
     }
     s += "],\"num_replicas\":" + str(p.topology.replicas) + ",\"num_groups\":" + str(p.topology.groups) +
          ",\"num_nodes\":" + str(p.topology.nodes) + ",\"num_gpus\":" + str(p.topology.gpus) +
-         ",\"algorithm\":" + detail::quoted(p.algorithm, size_t(-1)) + "}";
+         ",\"algorithm\":" + detail::quoted(p.algorithm, size_t(-1));
+    const std::vector<int64_t> failed = failed_gpus(p);
+    if (!failed.empty()) {  // also read off phy2log's -1 slots; written for the reader's eye
+        s += ",\"failed_gpus\":[";
+        for (size_t i = 0; i < failed.size(); ++i) s += (i ? "," : "") + str(failed[i]);
+        s += ']';
+    }
+    s += '}';
     return s;
 }
 

@@ -7,6 +7,9 @@
 #include "eplb/limits.hpp"
 #include "format.hpp"
 #include "incremental.hpp"
+#include "layout.hpp"
+#include "node_split.hpp"
+#include "recovery.hpp"
 
 namespace eplb {
 namespace {
@@ -17,29 +20,49 @@ std::string known_algorithms() {
     return s;
 }
 
-Policy resolve_policy(Policy asked, const Topology& t) {
-    if (asked == Policy::automatic) return t.hierarchical() ? Policy::hierarchical : Policy::global;
-    if (asked != Policy::global && !t.hierarchical())
+// `auto` is the reference's rule: hierarchical when the groups divide the nodes, else global;
+// with failed GPUs, global (as SGLang's elasticity-aware EPLB falls back to DeepSeek's global
+// policy over the live GPUs). Hierarchical and hybrid on groups that do not divide the nodes, or
+// on nodes left unequal by failures, need an algorithm that places on such layouts.
+Policy resolve_policy(Policy asked, const Topology& t, const detail::LiveGpus& live, const detail::Algorithm& a,
+                      const std::string& name) {
+    if (asked == Policy::automatic)
+        return t.hierarchical() && !live.any_failed() ? Policy::hierarchical : Policy::global;
+    // (A policy the algorithm lacks altogether is refused as such by the caller.)
+    if (asked == Policy::global || !live.uneven() || a.supports_uneven() || !a.supports(asked)) return asked;
+    if (!t.hierarchical())
         throw InvalidInput("policy '" + policy_name(asked) + "' needs num_groups (" + std::to_string(t.groups) +
-                           ") divisible by num_nodes (" + std::to_string(t.nodes) + ")");
-    return asked;
+                           ") divisible by num_nodes (" + std::to_string(t.nodes) + ") for algorithm '" + name +
+                           "' (the balanced algorithms place groups on nodes in unequal numbers)");
+    throw InvalidInput("algorithm '" + name + "' places policy '" + policy_name(asked) +
+                       "' only on nodes of equal sizes, and the failed GPUs leave nodes of unequal sizes: use policy "
+                       "'global' (the reference's answer to failures) or a balanced algorithm");
 }
 
-void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R) {
+void validate_previous(const Placement& prev, int64_t L, int64_t E, int64_t R, const Topology& t) {
     if (prev.layers() != L || prev.replicas() != R || prev.experts() != E)
         throw InvalidInput("previous placement is " + std::to_string(prev.layers()) + " layers x " +
                            std::to_string(prev.replicas()) + " slots for " + std::to_string(prev.experts()) +
                            " experts; expected " + std::to_string(L) + " x " + std::to_string(R) + " for " +
                            std::to_string(E));
+    // -1: every slot of a GPU that had failed when it was made.
+    const std::vector<int64_t> failed = failed_gpus(prev.phy2log, t);
+    std::vector<char> dead(size_t(t.gpus), 0);
+    for (int64_t g : failed) dead[size_t(g)] = 1;
+    const int64_t S = R / t.gpus;
+    if (int64_t(failed.size()) == t.gpus) throw InvalidInput("previous placement: every GPU is failed");
     for (int64_t l = 0; l < L; ++l)
-        for (int64_t s = 0; s < R; ++s)
-            if (prev.phy2log(l, s) < 0 || prev.phy2log(l, s) >= E)
+        for (int64_t s = 0; s < R; ++s) {
+            const int32_t e = prev.phy2log(l, s);
+            if (dead[size_t(s / S)] ? e != -1 : (e < 0 || e >= E))
                 throw InvalidInput("previous placement: phy2log[" + std::to_string(l) + "][" + std::to_string(s) +
-                                   "] is not an expert index");
+                                   "] is not an expert index" + (e == -1 ? " (-1 marks every slot of a failed GPU)" : ""));
+        }
     std::vector<char> seen(static_cast<size_t>(E), 0);
     for (int64_t l = 0; l < L; ++l) {
         std::fill(seen.begin(), seen.end(), 0);
-        for (int64_t s = 0; s < R; ++s) seen[size_t(prev.phy2log(l, s))] = 1;
+        for (int64_t s = 0; s < R; ++s)
+            if (prev.phy2log(l, s) >= 0) seen[size_t(prev.phy2log(l, s))] = 1;
         for (int64_t e = 0; e < E; ++e)
             if (!seen[size_t(e)])
                 throw InvalidInput("previous placement: expert " + std::to_string(e) + " of layer " + std::to_string(l) +
@@ -125,31 +148,64 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
                               [&](const detail::AlgorithmEntry& a) { return a.name == options.algorithm; });
     if (entry == registry.end())
         throw InvalidInput("unknown algorithm '" + options.algorithm + "' (known: " + known_algorithms() + ")");
-    const Policy policy = resolve_policy(options.policy, topology);
-    if (options.previous) validate_previous(*options.previous, L, E, R);
+    auto algorithm = entry->make();
+    // The live GPUs (all without failures); mistakes in the failed list are reported here.
+    const detail::LiveGpus live(topology, options.failed_gpus, E);
+    const Policy policy = resolve_policy(options.policy, topology, live, *algorithm, entry->name);
+    if (options.previous) validate_previous(*options.previous, L, E, R, topology);
     if (options.max_moves < -1) throw InvalidInput("max_moves (" + std::to_string(options.max_moves) + ") must be >= 0");
     if (!(options.tolerance == -1 || (options.tolerance >= 0 && options.tolerance <= 1)))
         throw InvalidInput("tolerance (" + detail::format_number(options.tolerance) + ") must be in [0, 1]");
     if (!options.previous && (options.max_moves != -1 || options.tolerance != -1))
         throw InvalidInput(std::string(options.max_moves != -1 ? "max_moves" : "tolerance") +
                            " applies to rebalancing from a previous placement: give the placement in service too");
-
-    auto algorithm = entry->make();
     if (!algorithm->supports(policy))
         throw InvalidInput("algorithm '" + entry->name + "' does not support policy '" + policy_name(policy) + "'");
-    // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little balance.
-    if (options.previous) algorithm = std::make_unique<detail::Incremental>(std::move(algorithm));
+    // Hierarchical and hybrid placement on nodes of unequal sizes or groups that do not divide
+    // them (layout.hpp); an impossible layout is refused before any work.
+    const bool uneven = policy != Policy::global && live.uneven();
+    const detail::NodeLayout* layout = uneven ? &live.layout() : nullptr;
+    if (uneven) detail::group_capacity(live.layout(), int32_t(topology.groups), int32_t(E / topology.groups), policy);
+    // The algorithms place on the live GPUs only (compact); failed GPUs' slots are -1 after.
+    const bool failures = live.any_failed();
+    const Topology placed = failures ? live.compact(policy) : topology;
+    const int64_t Rp = placed.replicas;
+    // The placement in service is brought onto the live GPUs first (recovery.hpp) when GPUs
+    // failed or came back since it was made.
+    const bool recover =
+        options.previous && (failures || std::find(options.previous->phy2log.begin(), options.previous->phy2log.end(), -1) !=
+                                             options.previous->phy2log.end());
+    // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little
+    // balance. After GPUs failed or came back (and for the hybrid policy on a layout), the mend of
+    // recovery.hpp; otherwise the incremental mode.
+    if (options.previous) {
+        if (recover || (uneven && policy == Policy::hybrid)) algorithm = std::make_unique<detail::Recovery>(std::move(algorithm));
+        else algorithm = std::make_unique<detail::Incremental>(std::move(algorithm));
+    }
+    if (uneven && policy == Policy::hierarchical) algorithm = std::make_unique<detail::NodeSplit>(std::move(algorithm));
 
     const std::vector<double> sum = windows.size() > 1 ? history_sum(windows, L, E) : std::vector<double>();
     const double* weights = windows.size() > 1 ? sum.data() : windows[0];
     std::vector<const double*> rows(windows.size());
+    std::vector<int32_t> compact_prev(recover ? size_t(Rp) : 0), start(recover ? size_t(Rp) : 0);
+    std::vector<int32_t> compact_out(failures ? size_t(Rp) : 0);
     xt::xtensor<int32_t, 2> phy2log = xt::xtensor<int32_t, 2>::from_shape({size_t(L), size_t(R)});
     for (int64_t l = 0; l < L; ++l) {
         for (size_t k = 0; k < windows.size(); ++k) rows[k] = windows[k] + l * E;
-        detail::LayerInput in{weights + l * E, E, topology, policy, options,
-                              options.previous ? options.previous->phy2log.data() + l * R : nullptr,
-                              rows.data(), int64_t(rows.size())};
-        algorithm->place(in, {phy2log.data() + l * R});
+        const int32_t* prev = options.previous ? options.previous->phy2log.data() + l * R : nullptr;
+        if (recover) {
+            live.compact_row(prev, compact_prev.data());
+            detail::recover_start(weights + l * E, int32_t(E), int32_t(topology.groups), compact_prev.data(), int32_t(Rp),
+                                  int32_t(placed.slots_per_gpu()), &live.layout(), policy, start.data());
+            prev = start.data();
+        }
+        detail::LayerInput in{weights + l * E, E, placed, policy, options, prev, rows.data(), int64_t(rows.size()), layout};
+        if (!failures) {
+            algorithm->place(in, {phy2log.data() + l * R});
+        } else {
+            algorithm->place(in, {compact_out.data()});
+            live.expand(compact_out.data(), phy2log.data() + l * R);
+        }
         if (options.progress) options.progress(l + 1, L);
     }
     return phy2log;

@@ -47,7 +47,7 @@ void ScenarioPacker::place(int32_t e, int32_t g) {
 // mends it), then the budget (a node without room for its experts' replicas).
 int32_t ScenarioPacker::lightest_for(int32_t e, bool anchor) {
     int32_t first = 0, last = G_;
-    if (anchor) first = home_[e] * gpn_, last = first + gpn_;
+    if (anchor) first = node_first_[size_t(home_[e])], last = node_first_[size_t(home_[e]) + 1];
     else if (!home_) first = gpb_ * block_of_[e], last = first + gpb_;
     const double* r = rv(e);
     for (int relax = 0; relax < 3; ++relax) {
@@ -210,6 +210,15 @@ void ScenarioPacker::pack(const Problem& p, int32_t* phy2log) {
     gpb_ = p.gpus_per_block, gpn_ = p.home ? p.gpus_per_node : G_;
     home_ = p.home;
     block_of_ = p.block_of;
+    node_first_.clear();
+    if (p.node_first_gpu) {
+        for (int32_t n = 0; node_first_.empty() || node_first_.back() < G_; ++n) node_first_.push_back(p.node_first_gpu[n]);
+    } else {
+        for (int32_t g = 0; g <= G_; g += gpn_) node_first_.push_back(g);
+    }
+    node_of_gpu_.resize(size_t(G_));
+    for (size_t n = 0; n + 1 < node_first_.size(); ++n)
+        std::fill(node_of_gpu_.begin() + node_first_[n], node_of_gpu_.begin() + node_first_[n + 1], int32_t(n));
     away_ = 0, away_budget_ = p.away_budget;
     Kp_ = (K_ + 3) / 4 * 4;
     rv_.assign(size_t(E_) * size_t(Kp_), 0.0);

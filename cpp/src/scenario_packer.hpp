@@ -36,6 +36,9 @@ public:
         // is served away from home. Null: no home nodes.
         const int32_t* home = nullptr;
         int32_t gpus_per_node = 0;
+        // Nodes of unequal sizes (layout.hpp): node n holds GPUs [node_first_gpu[n],
+        // node_first_gpu[n + 1]); null: nodes of gpus_per_node GPUs.
+        const int32_t* node_first_gpu = nullptr;
         double away_budget = 0;
         int32_t passes = 0;  // the most passes over the GPU pairs
         // Migration-aware packing: start from `start` (slots as in phy2log, the counts of `count`)
@@ -70,7 +73,8 @@ private:
     const double* rv(int32_t e) const { return rv_.data() + size_t(e) * size_t(Kp_); }
     double* load(int32_t g) { return load_.data() + size_t(g) * size_t(Kp_); }
     int32_t& occupancy(int32_t e, int32_t g) { return occ_[size_t(e) * size_t(G_) + size_t(g)]; }
-    int32_t node(int32_t g) const { return g / gpn_; }
+    std::vector<int32_t> node_of_gpu_, node_first_;  // [G], [nodes + 1]
+    int32_t node(int32_t g) const { return node_of_gpu_[size_t(g)]; }
     void place(int32_t e, int32_t g);
     void greedy(const Problem& p);
     int32_t lightest_for(int32_t e, bool anchor);

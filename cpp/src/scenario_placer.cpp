@@ -1,5 +1,7 @@
 #include "scenario_placer.hpp"
 
+#include "layout.hpp"
+
 #include <algorithm>
 #include <numeric>
 
@@ -82,12 +84,21 @@ bool ScenarioPlacer::applies(const LayerInput& in) {
 double ScenarioPlacer::place(const LayerInput& in, Apportionment rule, int32_t* phy2log) {
     const Topology& t = in.topology;
     const int32_t E = int32_t(in.experts), R = int32_t(t.replicas), G = int32_t(t.gpus), K = sc_.count;
-    const bool by_group = in.policy != Policy::global && t.nodes > 1;
-    const int32_t nodes = by_group ? int32_t(t.nodes) : 1, groups = by_group ? int32_t(t.groups) : 1;
+    const NodeLayout* layout = in.layout;  // hybrid only (the hierarchical policy on a layout is NodeSplit's)
+    const bool by_group = in.policy != Policy::global && (layout ? layout->nodes() : t.nodes) > 1;
+    const int32_t nodes = by_group ? (layout ? layout->nodes() : int32_t(t.nodes)) : 1, groups = by_group ? int32_t(t.groups) : 1;
     const int32_t group_size = E / groups, m = G / nodes;
 
     node_of_group_.assign(size_t(groups), 0);
-    if (by_group) {
+    if (by_group && layout) {
+        // Nodes of unequal sizes or unequal group counts: the map by the groups' mean loads, as
+        // the single-window path chooses it (LayoutGroups::assign_hybrid; loads are shares of 1).
+        group_load_.assign(size_t(groups), 0.0);
+        for (int32_t e = 0; e < E; ++e) group_load_[size_t(e / group_size)] += sc_.mean[size_t(e)];
+        group_cap_ = group_capacity(*layout, groups, group_size, Policy::hybrid);
+        layout_groups_.assign_hybrid(group_load_.data(), groups, group_size, *layout, group_cap_.data(),
+                                     (1 + kLayoutNodeSlack) / double(G), 1 - kMinHomeShare, node_of_group_.data());
+    } else if (by_group) {
         group_load_.assign(size_t(groups) * size_t(K), 0.0);
         for (int32_t e = 0; e < E; ++e) {
             const double* w = sc_.of(e);
@@ -111,9 +122,11 @@ double ScenarioPlacer::place(const LayerInput& in, Apportionment rule, int32_t* 
         apportioner_.apportion(rule, sc_.mean.data(), E, R, cap, count_.data());
         home_.resize(size_t(E));
         for (int32_t e = 0; e < E; ++e) home_[size_t(e)] = node_of_group_[size_t(e / group_size)];
+        if (layout) foster_experts(sc_.mean.data(), E, *layout, home_.data());
         p.gpus_per_block = G;
         p.home = home_.data();
         p.gpus_per_node = m;
+        p.node_first_gpu = layout ? layout->first_gpu.data() : nullptr;
         p.away_budget = 1 - kMinHomeShare;  // the scenarios' loads are shares of 1
     } else {
         // Replica counts inside each node (one node for the global policy).

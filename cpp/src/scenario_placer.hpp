@@ -6,6 +6,7 @@
 
 #include "algorithm.hpp"
 #include "apportion.hpp"
+#include "layout.hpp"
 #include "scenario_packer.hpp"
 #include "scenarios.hpp"
 
@@ -50,7 +51,8 @@ private:
     ScenarioGroups groups_;
     Apportioner apportioner_;
     std::vector<double> group_load_, local_w_;
-    std::vector<int32_t> node_of_group_, block_of_, home_, count_, local_, local_count_;
+    std::vector<int32_t> node_of_group_, block_of_, home_, count_, local_, local_count_, group_cap_;
+    LayoutGroups layout_groups_;
 };
 
 }  // namespace eplb::detail

@@ -56,6 +56,10 @@ Algorithm:
   --max-moves K        with --previous: at most K slots per layer change expert
   --tolerance T        with --previous: accept up to this fraction of balancedness loss, in [0, 1]
                        (both are refused without --previous: they would change nothing)
+  --failed-gpus LIST   GPUs out of service, e.g. 3,17: their slots are -1 in phy2log, every
+                       expert is placed on the live GPUs ("failed_gpus" lists them); policy auto
+                       is then global; with --previous (made before or after the failure) the
+                       live slots keep their experts unless moving pays (docs/failures.md)
 Input:
   --drop-dense         leave out the layers whose loads are all zero (their indices are listed
                        under "kept_layers")
@@ -71,7 +75,8 @@ Output:
                        model's layer index, MoE layers only: give a file of every layer of the
                        model (an SGLang dump) with --drop-dense, which keys the kept layers by
                        their row in the file; without --drop-dense the rows are keyed 0, 1, ...
-                       and none may be all zero (a model whose every layer is MoE)
+                       and none may be all zero (a model whose every layer is MoE).
+                       Neither file can say that a GPU is gone: both refuse --failed-gpus
   --output FILE, -o    write to FILE (whole, or not at all) instead of stdout
   --progress           show progress on stderr even when it is not a terminal
   --help               this text
@@ -88,7 +93,8 @@ Scores a placement against the loads of LOADS.json (several files of one shape: 
 prints the measures as JSON:
 balancedness_gpu, balancedness_replica (overall and per layer), upper_bound, gap_to_bound,
 home_node_fraction, max_gpu_load, moved_slots (with --previous), layer_* arrays and gpu_loads
-[L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it.
+[L][G]. Only phy2log is needed: logcnt and log2phy, when present, must agree with it. Slots of
+failed GPUs (-1) carry nothing: every measure is over the live GPUs ("failed_gpus" lists them).
 One input at most may be - (standard input).
 
   --placement P.json   the placement: a file printed by 'eplb rebalance', or any JSON object

@@ -13,12 +13,22 @@ import { statsJSON } from './stats.js';
 const FLAGS = {
   replicas: 'int', groups: 'int', nodes: 'int', gpus: 'int', algorithm: 'string', policy: 'string',
   previous: 'string', 'max-moves': 'int', tolerance: 'number', 'drop-dense': 'bool', stats: 'bool',
-  format: 'string', output: 'string', window: 'int', progress: 'bool',
+  format: 'string', output: 'string', window: 'int', progress: 'bool', 'failed-gpus': 'string',
 };
 
 // Placements of this many slots (layers x replicas) or more take seconds (the default
 // algorithm's local search: up to minutes at many GPUs, docs/limits.md): say so first.
 export const LARGE_SLOTS = 2 ** 20;
+
+// --failed-gpus 3,17: GPU indices, comma-separated (their range is the core's check).
+function failedGpus(text) {
+  if (text === undefined) return undefined;
+  return text.split(',').map((part) => {
+    const s = part.trim();
+    if (!/^\d+$/.test(s)) throw new UsageError(`--failed-gpus takes GPU indices separated by commas, got '${part}' in '${text}'`);
+    return Number(s);
+  });
+}
 
 // TensorRT-LLM keys the placement by the model's layer index and has no entry for dense layers:
 // without --drop-dense, the input's rows are those indices and none may be all zero.
@@ -47,6 +57,12 @@ export function rebalanceCommand(eplb, argv) {
       throw new UsageError(`--${flag} applies to rebalancing from the placement in service: give it with --previous PREV.json`);
   if (format === 'trtllm' && flags.stats)
     throw new UsageError('--format trtllm writes TensorRT-LLM options, which have no place for --stats; leave it out');
+  const failed = failedGpus(flags['failed-gpus']);
+  // Neither engine's start-up file has a way to say that a GPU is gone (docs/failures.md).
+  if (failed?.length && format === 'sglang')
+    throw new UsageError("--format sglang cannot express failed GPUs: SGLang reads physical_to_logical_map at start-up with an expert in every slot of every rank (a -1 would be read as the last expert); write the JSON placement, or place for the ranks SGLang starts with");
+  if (failed?.length && format === 'trtllm')
+    throw new UsageError('--format trtllm cannot express failed GPUs: initial_global_assignments gives every slot of every rank an expert; write the JSON placement, or place for the GPUs TensorRT-LLM starts with');
 
   if (flags.previous === '-' && positionals.includes('-'))
     throw new UsageError('standard input (-) can be read only once: give the load file or --previous as a file');
@@ -89,7 +105,7 @@ function run(eplb, flags, positionals, format, progress) {
   progress.stage(`placing ${w.layers} layers x ${fmtCount(topo.replicas)} slots (${flags.algorithm ?? 'default'}), layers`);
   const p = eplb.rebalance(loads, {
     ...topo, algorithm: flags.algorithm, policy: flags.policy, previous,
-    maxMoves: flags['max-moves'], tolerance: flags.tolerance,
+    maxMoves: flags['max-moves'], tolerance: flags.tolerance, failedGpus: failedGpus(flags['failed-gpus']),
     ...(progress.enabled && { onProgress: (done, total) => progress.update(done, total, false) }),
   });
 

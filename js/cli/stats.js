@@ -17,5 +17,6 @@ export function statsJSON(ev, gpus) {
     gpu_loads: nest(ev.gpuLoads, gpus),
   };
   if (ev.layerMovedSlots) out.layer_moved_slots = Array.from(ev.layerMovedSlots);
+  if (ev.failedGpus?.length) out.failed_gpus = Array.from(ev.failedGpus);
   return out;
 }

@@ -14,6 +14,7 @@ import { checkLimits } from './limits.mjs';
 import { checkTimeline } from './timeline.mjs';
 import { checkPlan } from './plan.mjs';
 import { checkHistory } from './history.mjs';
+import { checkFailures } from './failures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'web', 'build', 'screenshots');
@@ -275,9 +276,18 @@ async function main() {
 
     // 7. A long run can be cancelled; the page keeps the last results and can run again.
     const readyBefore = Number(await page.evaluate(() => document.body.dataset.ready));
+    // Clicked from inside the page the moment it shows: a click from here may come after a short
+    // run on a busy machine has ended (the button is hidden again).
+    const cancelled = page.evaluate(() => new Promise((resolve, reject) => {
+      const until = Date.now() + 10000;
+      const poll = () => {
+        const button = document.getElementById('cancel');
+        if (!button.hidden) { button.click(); resolve(); } else if (Date.now() > until) reject(new Error('no Cancel button within 10 s')); else setTimeout(poll, 2);
+      };
+      poll();
+    }));
     await page.setInputFiles('#file', { name: 'large-again.json', mimeType: 'application/json', buffer: Buffer.from(big) });
-    await page.waitForSelector('#cancel:not([hidden])', { timeout: 10000 });
-    await page.click('#cancel');
+    await cancelled;
     await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 5000 });
     const afterCancel = await page.evaluate(() => ({ ready: Number(document.body.dataset.ready), error: !document.getElementById('error').hidden, progress: !document.getElementById('progressBox').hidden }));
     check(afterCancel.ready === readyBefore && !afterCancel.error && !afterCancel.progress, 'cancel stops a run quietly', JSON.stringify(afterCancel));
@@ -299,6 +309,9 @@ async function main() {
     // 7b. Several files as a history (tests/browser/history.mjs).
     await checkHistory({ page, eplb, check, shots, dataDir, waitReady });
 
+    // 7c. Failed GPUs (tests/browser/failures.mjs).
+    await checkFailures({ page, eplb, check, shots, dataDir, waitReady });
+
     // 8. The timeline view (tests/browser/timeline.mjs).
     await checkTimeline({ page, eplb, check, shots, dataDir });
 
@@ -310,7 +323,7 @@ async function main() {
     fs.rmSync(userDir, { recursive: true, force: true });
   }
   check(errors.length === 0, 'no console errors', errors.slice(0, 3).join(' | '));
-  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, timeline.png and plan.png`);
+  console.log(`\n${passes} passed, ${failures} failed; screenshots in ${path.relative(root, shots)}/dashboard.png, dashboard-error.png, dashboard-failures.png, timeline.png and plan.png`);
   if (failures) process.exitCode = 1;
 }
 

@@ -41,8 +41,12 @@ export async function checkLimits({ page, eplb, check, shots, bigInput }) {
 
   // 1. Cancel while a field is being edited: the field's blur (pointer down on Cancel) must not
   // start the run again.
+  // Four times the large input's layers: a run of seconds, so that the field and the click of
+  // Cancel surely fall inside it on a busy machine.
+  const longer = JSON.parse(bigInput);
+  for (const step of longer.load_history) step.logical_expert_load = Array(4).fill(step.logical_expert_load).flat();
   const before = await readyCount(page);
-  await page.setInputFiles('#file', { name: 'long.json', mimeType: 'application/json', buffer: Buffer.from(bigInput) });
+  await page.setInputFiles('#file', { name: 'long.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(longer)) });
   await page.waitForSelector('#cancel:not([hidden])', { timeout: 10000 });
   await page.fill('#replicas', '320');
   await page.click('#cancel');

@@ -24,6 +24,7 @@ TEST(BadInputs, EveryRowOfTheTableGivesItsError) {
         Options o;
         if (c.contains("algorithm")) o.algorithm = c["algorithm"].get<std::string>();
         if (c.contains("policy")) o.policy = parse_policy(c["policy"].get<std::string>());
+        if (c.contains("failed")) o.failed_gpus = c["failed"].get<std::vector<int64_t>>();
         ReadOptions r;
         if (c.contains("read")) {
             for (const auto& [key, value] : c["read"].items()) {

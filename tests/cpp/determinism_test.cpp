@@ -92,6 +92,48 @@ TEST(Determinism, PlacementsMatchTheRecord) {
                         EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
                 }
     }
+    // Uneven clusters (docs/failures.md): failed GPUs fresh, with the placement in service before
+    // the failure, and for a history; groups that do not divide the nodes.
+    auto check = [&](const std::string& key, const Placement& p) {
+        const std::string hash = std::to_string(fnv1a(p.phy2log));
+        if (write)
+            record[key] = hash;
+        else
+            EXPECT_EQ(record.value(key, std::string("missing")), hash) << key;
+    };
+    for (size_t f = 0; f + 2 < files.size(); f += 4) {
+        const std::string stem = std::filesystem::path(files[f]).stem().string();
+        const auto w = real_loads(files[f]);
+        const Topology t{288, 8, 4, 32};
+        Options before;
+        before.policy = Policy::global;
+        const Placement previous = rebalance(real_loads(files[f + 1]), t, before);
+        for (const std::vector<int64_t>& failed : {std::vector<int64_t>{5}, std::vector<int64_t>{5, 20}}) {
+            const std::string set = failed.size() == 1 ? "failed-5" : "failed-5-20";
+            for (const std::string name : {"default", "deepseek"}) {
+                Options o;
+                o.algorithm = name;
+                o.policy = Policy::global;
+                o.failed_gpus = failed;
+                check(stem + "/" + set + "/" + name + "/global", rebalance(w, t, o));
+                if (name == "deepseek") continue;
+                o.previous = &previous;
+                check(stem + "/" + set + "/" + name + "/global/recovery", rebalance(w, t, o));
+                o.previous = nullptr;
+                o.policy = Policy::hybrid;
+                check(stem + "/" + set + "/" + name + "/hybrid", rebalance(w, t, o));
+                const LoadHistory history{w, real_loads(files[f + 1]), real_loads(files[f + 2])};
+                check(stem + "/" + set + "/" + name + "/hybrid/history-3", rebalance(history, t, o));
+                o.policy = Policy::global;
+                check(stem + "/" + set + "/" + name + "/global/history-3", rebalance(history, t, o));
+            }
+        }
+        for (Policy policy : {Policy::hierarchical, Policy::hybrid}) {
+            Options o;
+            o.policy = policy;
+            check(stem + "/288-8-3-24/default/" + policy_name(policy), rebalance(w, {288, 8, 3, 24}, o));
+        }
+    }
     if (write) std::ofstream(path) << record.dump(1) << "\n";
 }
 

@@ -85,3 +85,60 @@ TEST(NodeBalancer, BalancedNodesAreLeftAlone) {
 
 }  // namespace
 }  // namespace eplb::test
+
+namespace eplb::test {
+namespace {
+
+// Nodes of unequal sizes (failed GPUs): each node keeps its slots and its cap of replicas per
+// expert (its GPUs), and what goes down is the heaviest load per GPU. With equal sizes, the
+// overload for unequal nodes gives exactly the equal-node result.
+TEST(NodeBalancer, UnequalNodesBalanceTheLoadPerGpu) {
+    std::mt19937 rng(4);
+    for (int trial = 0; trial < 10; ++trial) {
+        const int32_t E = 64, N = 4, m = 8;
+        Nodes a = start(rng, E, N, m, 72);
+        Nodes b = a;
+        const std::vector<int32_t> equal(size_t(N), m);
+        NodeBalancer x, y;
+        x.balance(a.w.data(), a.home.data(), E, N, m, N * m, true, 100000, 5e-4, a.count.data(), a.rn.data());
+        y.balance(b.w.data(), b.home.data(), E, N, equal.data(), N * m, true, 100000, 5e-4, b.count.data(), b.rn.data());
+        EXPECT_EQ(a.rn, b.rn);
+        EXPECT_EQ(a.count, b.count);
+    }
+    for (int trial = 0; trial < 10; ++trial) {
+        const int32_t E = 64, N = 4;
+        const std::vector<int32_t> gpus{8, 5, 8, 3};  // 9 slots each: 72, 45, 72, 27 slots
+        Nodes s = start(rng, E, N, 3, 27);            // 16 experts a node, counts for the smallest node's 27 slots
+        // Fill the larger nodes' spare slots with extra replicas of their own experts.
+        for (int32_t n = 0; n < N; ++n)
+            for (int32_t k = 27; k < gpus[size_t(n)] * 9; ++k) {
+                const int32_t e = n * 16 + (k % 16);
+                ++s.count[size_t(e)], ++s.rn[size_t(e) * N + n];
+            }
+        std::vector<int32_t> slots_before(size_t(N), 0);
+        for (int32_t e = 0; e < E; ++e)
+            for (int32_t n = 0; n < N; ++n) slots_before[size_t(n)] += s.rn[size_t(e) * N + n];
+        auto per_gpu_max = [&]() {
+            const auto load = node_loads(s);
+            double mx = 0;
+            for (int32_t n = 0; n < N; ++n) mx = std::max(mx, load[size_t(n)] / gpus[size_t(n)]);
+            return mx;
+        };
+        const double before = per_gpu_max();
+        NodeBalancer nb;
+        nb.balance(s.w.data(), s.home.data(), E, N, gpus.data(), 8 * 4, true, 100000, 5e-4, s.count.data(), s.rn.data());
+        EXPECT_LT(per_gpu_max(), before);
+        std::vector<int32_t> slots(size_t(N), 0);
+        for (int32_t e = 0; e < E; ++e) {
+            EXPECT_GE(s.rn[size_t(e) * N + size_t(s.home[size_t(e)])], 1);
+            for (int32_t n = 0; n < N; ++n) {
+                EXPECT_LE(s.rn[size_t(e) * N + n], gpus[size_t(n)]);
+                slots[size_t(n)] += s.rn[size_t(e) * N + n];
+            }
+        }
+        EXPECT_EQ(slots, slots_before);
+    }
+}
+
+}  // namespace
+}  // namespace eplb::test

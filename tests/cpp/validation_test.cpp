@@ -114,6 +114,11 @@ TEST(Validation, OptionsAreChecked) {
     expect_message([&] { rebalance(ok_weights(), {4, 1, 1, 2}, o); }, "unknown algorithm 'nosuch' (known: default, deepseek");
     Options h;
     h.policy = Policy::hierarchical;
+    // 3 groups of 2 experts on 2 nodes of 3 slots: the balanced algorithms give nodes whole groups
+    // in unequal numbers, and there is no room for the third; deepseek keeps the reference's rule.
+    expect_message([&] { rebalance(ok_weights(2, 6), {6, 3, 2, 2}, h); },
+                   "the 3 groups of 2 experts do not fit on the nodes' live GPUs (node 0: 3 live slots, room for 1 group;");
+    h.algorithm = "deepseek";
     expect_message([&] { rebalance(ok_weights(2, 6), {6, 3, 2, 2}, h); }, "needs num_groups (3) divisible by num_nodes (2)");
     EXPECT_THROW(parse_policy("sideways"), InvalidInput);
     // A move budget or a tolerance without the placement in service would silently do nothing.

@@ -7,7 +7,8 @@ export const forEntry = (c, where) => !c.only || c.only.includes(where);
 export function jsCall(c) {
   const [replicas, groups, nodes, gpus] = c.topology;
   const read = c.read ?? {};
-  const options = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }), ...c.options };
+  const options = { replicas, groups, nodes, gpus, ...(c.algorithm && { algorithm: c.algorithm }), ...(c.policy && { policy: c.policy }),
+    ...(c.failed && { failedGpus: c.failed }), ...c.options };
   return [read, options];
 }
 
@@ -17,6 +18,7 @@ export function cliArgs(c, input) {
   const args = ['rebalance', input, '--replicas', replicas, '--groups', groups, '--nodes', nodes, '--gpus', gpus].map(String);
   if (c.algorithm) args.push('--algorithm', c.algorithm);
   if (c.policy) args.push('--policy', c.policy);
+  if (c.failed) args.push('--failed-gpus', c.failed.join(','));
   if (c.read?.windowSteps !== undefined) args.push('--window', String(c.read.windowSteps));
   if (c.options?.maxMoves !== undefined) args.push('--max-moves', String(c.options.maxMoves));
   if (c.options?.tolerance !== undefined) args.push('--tolerance', String(c.options.tolerance));

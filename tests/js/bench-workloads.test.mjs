@@ -174,3 +174,21 @@ test('npm run bench parses its options', () => {
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown section 'nonsense'/);
 });
+
+test('the uneven-cluster workloads name known files, valid topologies and failed GPUs in range', () => {
+  for (const spec of [suite.failures, suite.quick.failures]) {
+    for (const f of spec.files) assert.ok(byName[f], f);
+    for (const c of spec.cases) {
+      assertTopology(c.topology, suite.realData.experts);
+      const t = suite.topologies[c.topology];
+      assert.ok(c.failed.length > 0 && c.failed.every((g) => Number.isInteger(g) && g >= 0 && g < t.gpus), `${c.topology}: ${c.failed}`);
+      assert.equal(new Set(c.failed).size, c.failed.length);
+      assert.ok((t.gpus - c.failed.length) * (t.replicas / t.gpus) >= suite.realData.experts, 'enough live slots');
+    }
+    for (const name of spec.uneven) {
+      assertTopology(name, suite.realData.experts);
+      assert.notEqual(suite.topologies[name].groups % suite.topologies[name].nodes, 0, `${name}: groups that do not divide the nodes`);
+    }
+    assert.ok(byName[spec.timing.file]);
+  }
+});

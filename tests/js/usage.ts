@@ -25,6 +25,14 @@ async function main(): Promise<void> {
   const heap: number = eplb.heapStats().inUse;
   const windows = eplb.readLoads('{"load_history": [[[1, 2]]]}', { windowSteps: 1 }).windows ?? [];
   const fromHistory: Placement = eplb.rebalance([[[1, 2]], ...windows], { replicas: 2, gpus: 1 });
+  // Failed GPUs: -1 slots; the placement and its evaluation list them.
+  const degraded = eplb.rebalance([[1, 2, 3, 4]], { replicas: 6, gpus: 3, failedGpus: [2], previous: typed });
+  const dead: number[] = degraded.failedGpus;
+  const deadToo: number[] = eplb.evaluate(degraded, [[1, 2, 3, 4]]).failedGpus;
+  const written: number[] | undefined = eplb.placementToJSON(degraded).failed_gpus;
+  console.log(dead, deadToo, written);
+  // @ts-expect-error failedGpus is an array of GPU indices
+  eplb.rebalance([[1, 2]], { replicas: 2, gpus: 1, failedGpus: 0 });
   const onSum: Evaluation = eplb.evaluate(fromHistory, windows);
   console.log(onSum.balancednessGpu);
   const source: ByteSource = { read: (into: Uint8Array) => into.length && 0 };

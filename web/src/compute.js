@@ -33,11 +33,12 @@ export function mergePlacements(parts) {
   return { ...first, layers: L, maxReplicas: M, phy2log, log2phy, logcnt };
 }
 
-// Keeps numbers, strings and typed arrays: what a Web Worker can post back cheaply.
+// Keeps numbers, strings, typed arrays and arrays of numbers: what a Web Worker can post back cheaply.
 export function plain(obj) {
   const out = {};
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || ArrayBuffer.isView(v)) out[k] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) out[k] = v; // e.g. failedGpus
   }
   return out;
 }
@@ -106,6 +107,7 @@ export function runAll(eplb, weights, topology, algorithms, onProgress = () => {
   for (const algorithm of algorithms) {
     const opts = { replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus, algorithm };
     if (topology.policy && topology.policy !== 'auto') opts.policy = topology.policy;
+    if (topology.failedGpus?.length) opts.failedGpus = topology.failedGpus;
     const parts = [];
     let ms = 0;
     for (let from = 0; from < L; from += step) {

@@ -62,6 +62,11 @@ export function readTopology() {
     t[k] = v;
   }
   t.policy = $('policy').value;
+  // Failed GPUs: indices separated by commas or spaces (their range is the core's check).
+  const failed = $('failedGpus').value.trim();
+  const parts = failed ? failed.split(/[\s,]+/).filter(Boolean) : [];
+  if (parts.some((x) => !/^\d+$/.test(x))) return { error: `failed GPUs must be GPU numbers separated by commas (got "${failed}")` };
+  t.failedGpus = parts.map(Number);
   return { topology: t };
 }
 
@@ -78,8 +83,10 @@ export function topologyHint() {
   if (t.replicas % t.gpus) problems.push('replicas must divide evenly over the GPUs');
   if (t.gpus % t.nodes) problems.push('GPUs must divide evenly over the nodes');
   el.classList.toggle('bad', problems.length > 0);
+  const failed = t.failedGpus.length;
   el.textContent = problems.length ? problems.join('; ') : `${t.replicas / t.gpus} slots per GPU, ${t.gpus / t.nodes} GPUs per node; ` +
-    (t.groups % t.nodes === 0 ? `auto → hierarchical (${t.groups / t.nodes} groups per node)` : 'auto → global (groups do not divide by nodes)');
+    (failed ? `${t.gpus - failed} live GPUs (${t.replicas / t.gpus * (t.gpus - failed)} slots); auto → global (failed GPUs)`
+      : t.groups % t.nodes === 0 ? `auto → hierarchical (${t.groups / t.nodes} groups per node)` : 'auto → global (groups do not divide by nodes)');
 }
 
 export function wireFileInput(onFile) {

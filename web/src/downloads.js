@@ -19,6 +19,7 @@ export function placementDocument(run, input) {
     num_nodes: p.nodes,
     num_gpus: p.gpus,
     algorithm: run.algorithm,
+    ...(p.failedGpus?.length ? { failed_gpus: p.failedGpus } : {}),
     source: input.name,
     source_layers: input.keptLayers,
   };

@@ -220,9 +220,9 @@ function wire() {
   });
   window.addEventListener('pointerup', () => setTimeout(() => { state.cancelling = false; }, 0));
   $('dataset').addEventListener('change', () => { $('fileNote').textContent = ''; scheduleRun(); });
-  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy']) $(id).addEventListener('input', topologyHint);
+  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'failedGpus']) $(id).addEventListener('input', topologyHint);
   // Settings apply at once (a field commits on Enter or when it loses focus).
-  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'dropDense']) $(id).addEventListener('change', rerun);
+  for (const id of ['replicas', 'groups', 'nodes', 'gpus', 'policy', 'failedGpus', 'dropDense']) $(id).addEventListener('change', rerun);
   $('algorithms').addEventListener('change', rerun);
   $('historyFiles').addEventListener('change', rerun);
   $('zoomBal').addEventListener('change', () => state.result && renderBalancedness(state.result, state.layer));

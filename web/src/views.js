@@ -76,10 +76,11 @@ export function renderDetail(result, topology, algIndex, layer) {
   const loads = ev.gpuLoads.subarray(layer * G, (layer + 1) * G);
   let sum = 0;
   for (let g = 0; g < G; g++) sum += loads[g];
-  const bound = ev.layerUpperBound[layer] > 0 ? sum / G / ev.layerUpperBound[layer] : undefined;
+  const live = G - (run.placement.failedGpus?.length ?? 0);
+  const bound = ev.layerUpperBound[layer] > 0 ? sum / live / ev.layerUpperBound[layer] : undefined;
   const modelLayer = input.keptLayers[layer];
   $('gpuPlot').innerHTML = gpuBarsSvg({
-    loads, nodes: topology.nodes, bound, color: seriesColor(algIndex), width: widthOf('gpuPlot'),
+    loads, nodes: topology.nodes, bound, color: seriesColor(algIndex), width: widthOf('gpuPlot'), failed: G - live,
     title: `GPU load in layer ${modelLayer} · ${run.algorithm} · balancedness ${ev.layerBalancednessGpu[layer].toFixed(4)}`,
   });
   const p = run.placement;
@@ -97,7 +98,7 @@ export function renderHeatmap(result, topology, algIndex, layer, onPick) {
   const canvas = $('heatmap');
   const hm = drawHeatmap(canvas, {
     gpuLoads: run.evaluation.gpuLoads, layers: result.input.layers, gpus: topology.gpus, nodes: topology.nodes,
-    layerLabels: result.input.keptLayers, selectedLayer: layer,
+    layerLabels: result.input.keptLayers, selectedLayer: layer, failedGpus: run.placement.failedGpus ?? [],
   });
   const h = hm.hottest;
   $('heatInfo').innerHTML = `${esc(run.algorithm)}: colour is each GPU's load ÷ the mean GPU load of its layer (1.00× is perfectly even). ` +

@@ -9,7 +9,10 @@
 
 namespace eplb {
 
-// SPEC section 4. Each expert's load splits equally over its replicas.
+// SPEC section 4. Each expert's load splits equally over its replicas. With failed GPUs (-1 slots),
+// every measure is taken over the live GPUs and slots: the mean GPU load is W / live GPUs, the
+// replica measure's mean W / live slots, the bound's T* that of the live slots; a failed GPU's
+// entry of gpu_loads is 0.
 struct Evaluation {
     double balancedness_gpu = 1;      // sum_l mean_g load / sum_l max_g load
     double balancedness_replica = 1;  // same over the R slots
@@ -22,7 +25,10 @@ struct Evaluation {
     xt::xtensor<double, 1> layer_upper_bound;
     xt::xtensor<double, 1> layer_max_gpu_load;
     xt::xtensor<double, 2> gpu_loads;  // [L][G]
-    std::optional<int64_t> moved_slots;  // against `previous`, when given
+    std::vector<int64_t> failed_gpus;  // GPUs whose slots are -1, ascending
+    // Against `previous`, when given: live slots whose expert differs from the previous one (a
+    // slot of a failed GPU needs no copy; a slot of a GPU back in service needs one).
+    std::optional<int64_t> moved_slots;
     xt::xtensor<int64_t, 1> layer_moved_slots;
 };
 

@@ -30,9 +30,15 @@ struct Options {
     // Called after each layer is placed with (layers done, layers): large placements take
     // seconds, and layers are placed one after another. May throw to stop the call.
     std::function<void(int64_t, int64_t)> progress;
+    // GPUs out of service (indices in [0, num_gpus), any order, each once): their slots are -1 in
+    // phy2log and every expert is placed on the live GPUs (docs/failures.md). With `previous`,
+    // the placement in service may have -1 slots of its own (GPUs that failed before it).
+    std::vector<int64_t> failed_gpus;
 };
 
-// weights: [layers][experts], finite and non-negative. Throws InvalidInput on bad input.
+// weights: [layers][experts], finite and non-negative. Throws InvalidInput on bad input, among
+// them failed GPUs out of range, every GPU failed, fewer live slots than experts, and the
+// hierarchical policy when the live GPUs of a node cannot hold its groups.
 Placement rebalance(const xt::xtensor<double, 2>& weights, const Topology& topology,
                     const Options& options = {});
 

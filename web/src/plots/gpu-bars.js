@@ -10,7 +10,7 @@ import { fmtLoad, fmtCompact } from '../format.js';
  * @param {string} o.color
  * @param {string} [o.title]
  */
-export function gpuBarsSvg({ loads, nodes, bound, color, title, width = 1100, height = 330 }) {
+export function gpuBarsSvg({ loads, nodes, bound, color, title, width = 1100, height = 330, failed = 0 }) {
   const G = loads.length;
   const perNode = G / nodes;
   let max = 0, sum = 0, argmax = 0, min = Infinity;
@@ -19,7 +19,7 @@ export function gpuBarsSvg({ loads, nodes, bound, color, title, width = 1100, he
     min = Math.min(min, loads[g]);
     if (loads[g] > max) { max = loads[g]; argmax = g; }
   }
-  const mean = sum / G;
+  const mean = sum / (G - failed); // over the live GPUs (`failed` GPUs carry nothing)
   const m = { left: 72, right: 150, top: title ? 44 : 16, bottom: 50 };
   const x0 = m.left, x1 = width - m.right, yTop = m.top, yBot = height - m.bottom;
   const top = Math.max(max, bound || 0) * 1.08 || 1;

@@ -9,13 +9,13 @@ const M = { left: 64, right: 110, top: 14, bottom: 46 };
  * Draws into `canvas` (its CSS width is kept; height follows the layer count).
  * Returns { hit(clientX, clientY) -> {layer, gpu} | null, maxRatio, hottest }.
  */
-export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layerLabels, selectedLayer = -1 }) {
+export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layerLabels, selectedLayer = -1, failedGpus = [] }) {
   const ratio = new Float64Array(L * G);
   let maxRatio = 1, hottest = { layer: 0, gpu: 0, ratio: 0, load: 0 };
   for (let l = 0; l < L; l++) {
     let sum = 0;
     for (let g = 0; g < G; g++) sum += gpuLoads[l * G + g];
-    const mean = sum / G;
+    const mean = sum / (G - failedGpus.length); // over the live GPUs (a failed GPU's load is 0)
     for (let g = 0; g < G; g++) {
       const r = mean > 0 ? gpuLoads[l * G + g] / mean : 0;
       ratio[l * G + g] = r;
@@ -42,11 +42,17 @@ export function drawHeatmap(canvas, { gpuLoads, layers: L, gpus: G, nodes, layer
   for (let k = 0; k <= 1024; k++) lut.set(rampRgb(k / 1024), k * 3);
   const img = ctx.createImageData(G, L);
   const px = img.data;
+  const dead = new Uint8Array(G);
+  for (const g of failedGpus ?? []) if (g >= 0 && g < G) dead[g] = 1;
   for (let i = 0; i < L * G; i++) {
-    const k = Math.min(1024, Math.max(0, Math.round((ratio[i] / maxRatio) * 1024))) * 3;
-    px[i * 4] = lut[k];
-    px[i * 4 + 1] = lut[k + 1];
-    px[i * 4 + 2] = lut[k + 2];
+    if (dead[i % G]) { // a failed GPU: grey
+      px[i * 4] = 213; px[i * 4 + 1] = 216; px[i * 4 + 2] = 222;
+    } else {
+      const k = Math.min(1024, Math.max(0, Math.round((ratio[i] / maxRatio) * 1024))) * 3;
+      px[i * 4] = lut[k];
+      px[i * 4 + 1] = lut[k + 1];
+      px[i * 4 + 2] = lut[k + 2];
+    }
     px[i * 4 + 3] = 255;
   }
   const off = document.createElement('canvas');

@@ -17,11 +17,13 @@ export function replicaMapSvg({ phy2log, logcnt, weights, gpus: G, nodes, groups
   const R = phy2log.length, E = logcnt.length, spg = R / G, perNode = G / nodes, perGroup = E / groups;
   let total = 0;
   for (let e = 0; e < E; e++) total += weights[e];
-  const meanSlot = total / R || 1;
   const order = Array.from({ length: E }, (_, e) => e).sort((a, b) => weights[b] - weights[a] || a - b);
   const hotRank = new Map(order.slice(0, Math.min(hot, E)).map((e, i) => [e, i + 1]));
   let maxRatio = 1;
-  for (let p = 0; p < R; p++) maxRatio = Math.max(maxRatio, weights[phy2log[p]] / logcnt[phy2log[p]] / meanSlot);
+  let live = 0;
+  for (let p = 0; p < R; p++) live += phy2log[p] >= 0;
+  const meanSlot = total / live || 1; // over the live slots (-1: a slot of a failed GPU)
+  for (let p = 0; p < R; p++) if (phy2log[p] >= 0) maxRatio = Math.max(maxRatio, weights[phy2log[p]] / logcnt[phy2log[p]] / meanSlot);
 
   const m = { left: 60, right: 12, top: (title ? 40 : 10) + 22, bottom: 58 };
   const cellW = (width - m.left - m.right) / G;
@@ -34,6 +36,11 @@ export function replicaMapSvg({ phy2log, logcnt, weights, gpus: G, nodes, groups
   let cells = '', hotCells = '';
   for (let p = 0; p < R; p++) {
     const g = Math.floor(p / spg), r = p % spg, e = phy2log[p];
+    if (e < 0) { // a slot of a failed GPU: empty
+      cells += rect(m.left + g * cellW, m.top + r * cellH, cellW, cellH, { fill: '#d5d8de', stroke: '#fff', 'stroke-width': 0.5, 'data-slot': p, 'data-failed': 1 },
+        `slot ${p} · GPU ${g} · node ${Math.floor(g / perNode)}\nfailed GPU: no expert`);
+      continue;
+    }
     const load = weights[e] / logcnt[e];
     const t = load / meanSlot / maxRatio;
     const x = m.left + g * cellW, y = m.top + r * cellH;
