@@ -983,12 +983,12 @@ bool Incremental::remap_groups() {
     return swapped;
 }
 
-void Incremental::drift_place(const int32_t* prev, double fresh_load, int32_t* out) {
+void Incremental::drift_place(const int32_t* prev, double reference_load, int32_t* out) {
     const bool hier = policy_ == Policy::hierarchical && N_ > 1;
     // 1. The placement in service stays as it is when no GPU is more than kKeepTolerance above the
-    //    fresh placement's busiest GPU (this also keeps an all-zero layer).
+    //    busiest GPU of the reference's placement for the new loads (this also keeps an all-zero layer).
     {
-        const double target = fresh_load * (1 + kKeepTolerance) * (1 + 1e-12);
+        const double target = reference_load * (1 + kKeepTolerance) * (1 + 1e-12);
         count_.assign(size_t(E_), 0);
         for (int32_t s = 0; s < R_; ++s) ++count_[size_t(prev[s])];
         bool keep = true;
@@ -1091,6 +1091,18 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
         if (scenarios_.count >= 2 && policy_holds(in.previous)) return scenario_drift(in.previous, out.phy2log);
     }
 
+    // The default mode without a history: see drift_place(). Its keep test compares with the
+    // reference's answer for the new loads (DeepSeek's placement, a fraction of the fresh one's
+    // work), so no fresh placement is made.
+    if (in.previous && opt.tolerance < 0 && opt.max_moves < 0 && policy_ != Policy::hybrid && policy_holds(in.previous)) {
+        LayerInput ri = in;
+        ri.policy = N_ > 1 ? Policy::hierarchical : Policy::global;
+        fresh_.resize(size_t(R_));
+        reference_.place(ri, {fresh_.data()});
+        drift_place(in.previous, maxima(fresh_.data(), 0).load, out.phy2log);
+        return;
+    }
+
     fresh_.resize(size_t(R_));
     inner_->place(in, {fresh_.data()});
     if (!in.previous) {
@@ -1110,11 +1122,6 @@ void Incremental::place(const LayerInput& in, LayerOutput out) {
     tg.robust = fm.robust * (1 + tol);
     tg.replica = fm.replica * (1 + rep_tolerance(tol));
 
-    // Default mode (no tolerance, no budget): see drift_place().
-    if (o.tolerance < 0 && o.max_moves < 0 && policy_ != Policy::hybrid && policy_holds(prev)) {
-        drift_place(prev, fm.load, out.phy2log);
-        return;
-    }
     relabelled_.resize(size_t(R_));
     relabel(fresh_.data(), prev, relabelled_.data());
     int64_t moves_f = 0;

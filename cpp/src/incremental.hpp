@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "algorithm.hpp"
+#include "deepseek.hpp"
 #include "scenario_packer.hpp"
 #include "scenarios.hpp"
 
@@ -104,11 +105,11 @@ private:
     void anchor(const int32_t* prev, int32_t* out);
     bool swap_groups(const int32_t* prev, int32_t* out, double load_target, int32_t pref1 = -1, int32_t pref2 = -1);
 
-    // Default mode: keep the placement in service if it is within kKeepTolerance of the fresh
-    // one; else, on the shrunk loads, a new group-to-node map where it clearly pays
+    // Default mode: keep the placement in service if its busiest GPU is within kKeepTolerance of
+    // that of DeepSeek's placement for the new loads (`reference_load`); else, on the shrunk loads, a new group-to-node map where it clearly pays
     // (hierarchical), replica counts towards D'Hondt's (lazy_recount), then swaps that lower the
     // soft maximum of the GPU loads by more than their cost (soft_swaps).
-    void drift_place(const int32_t* prev, double fresh_load, int32_t* out);
+    void drift_place(const int32_t* prev, double reference_load, int32_t* out);
     // Default mode with a history: the group-to-node map and replica counts as in drift_place,
     // decided on the scenarios' mean; then the ScenarioPacker's exchanges from that start, each
     // paying kScenarioMoveCost per moved slot.
@@ -129,6 +130,7 @@ private:
     int64_t soft_swaps(int32_t* x, const int32_t* prev);
 
     std::unique_ptr<Algorithm> inner_;
+    DeepSeek reference_;  // the keep test's yardstick in the default mode
     IncrementalStats stats_;
 
     // Per-layer context.

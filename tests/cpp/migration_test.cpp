@@ -156,13 +156,47 @@ TEST(Incremental, PreviousThatIsAlreadyBestMovesNothing) {
         Options o;
         o.policy = c.policy;
         if (!supports(o, c.topo, c.experts)) continue;
+        SCOPED_TRACE("R" + std::to_string(c.topo.replicas) + " E" + std::to_string(c.experts) + " " + policy_name(c.policy));
         const auto w = random_loads(rng, 5, c.experts);
         const Placement best = rebalance(w, c.topo, o);
         Options inc = o;
         inc.previous = &best;
-        EXPECT_EQ(moved(rebalance(w, c.topo, inc), best), 0);
+        const Evaluation before = evaluate(best, w);
+        // The default mode keeps every layer whose busiest GPU is within kKeepTolerance of that of
+        // the reference's placement for the same loads; no other layer gets a busier GPU.
+        if (c.policy != Policy::hybrid) {
+            Options ds = o;
+            ds.algorithm = "deepseek";
+            const Evaluation ref = evaluate(rebalance(w, c.topo, ds), w);
+            const Evaluation after = evaluate(rebalance(w, c.topo, inc), w, &best);
+            for (size_t l = 0; l < w.shape(0); ++l) {
+                if (before.layer_max_gpu_load(l) <= ref.layer_max_gpu_load(l) * (1 + detail::kKeepTolerance))
+                    EXPECT_EQ(after.layer_moved_slots(l), 0) << "layer " << l;
+                else
+                    EXPECT_LE(after.layer_max_gpu_load(l), before.layer_max_gpu_load(l) * (1 + 1e-12)) << "layer " << l;
+            }
+        } else {
+            EXPECT_EQ(moved(rebalance(w, c.topo, inc), best), 0);
+        }
         inc.tolerance = 0;
         EXPECT_EQ(moved(rebalance(w, c.topo, inc), best), 0);
+    }
+}
+
+TEST(Incremental, ThePlacementOfTheReferenceInServiceMovesNothing) {
+    std::mt19937 rng(11);
+    for (const Case& c : cases()) {
+        if (c.policy == Policy::hybrid) continue;  // DeepSeek has no hybrid policy
+        Options ds;
+        ds.algorithm = "deepseek";
+        ds.policy = c.policy;
+        SCOPED_TRACE("R" + std::to_string(c.topo.replicas) + " E" + std::to_string(c.experts) + " " + policy_name(c.policy));
+        const auto w = random_loads(rng, 5, c.experts);
+        const Placement ref = rebalance(w, c.topo, ds);
+        Options inc;
+        inc.policy = c.policy;
+        inc.previous = &ref;
+        EXPECT_EQ(moved(rebalance(w, c.topo, inc), ref), 0);
     }
 }
 
