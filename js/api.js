@@ -3,6 +3,7 @@ import { withBuffers, unwrap } from './heap.js';
 import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
+import { evaluationToJSON } from './evaluation-json.js';
 import { EplbError } from './errors.js';
 import { callerError, callerErrors, withReader } from './source.js';
 import { createPlanner } from './plan.js';
@@ -204,6 +205,7 @@ export function createApi(Module) {
     readLoads: guarded(readLoads),
     predictLoads: guarded(predictLoads),
     placementToJSON,
+    evaluationToJSON,
     placementFromJSON: guarded(placementFromJSON),
     algorithms,
     /** [{ name, summary }] of every algorithm, in the order of algorithms(). */

@@ -144,6 +144,27 @@ export interface Evaluation {
   failedGpus: number[];
 }
 
+/** An Evaluation as JSON with the core's snake_case keys, as `eplb evaluate` prints it. */
+export interface EvaluationJSON {
+  balancedness_gpu: number;
+  balancedness_replica: number;
+  upper_bound: number;
+  gap_to_bound: number;
+  home_node_fraction: number;
+  max_gpu_load: number;
+  moved_slots: number | null;
+  layer_balancedness_gpu: number[];
+  layer_balancedness_replica: number[];
+  layer_upper_bound: number[];
+  layer_max_gpu_load: number[];
+  /** With options.previous. */
+  layer_moved_slots?: number[];
+  /** [layers][gpus] */
+  gpu_loads: number[][];
+  /** With failed GPUs. */
+  failed_gpus?: number[];
+}
+
 export interface ReadLoadsOptions {
   /** Leave out layers whose loads are all zero (the dense layers of an SGLang dump). */
   dropDense?: boolean;
@@ -289,6 +310,8 @@ export interface Eplb {
   plan(loads: LoadHistory, options: PlanOptions): PlanResult;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
+  /** The measures as JSON with snake_case keys (what `eplb evaluate` prints, without the topology keys). */
+  evaluationToJSON(evaluation: Evaluation): EvaluationJSON;
   /** json: the text of a placement file (see FileText), or a placement object with nested arrays (as PlacementJSON). */
   placementFromJSON(json: FileText | PlacementJSON | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];

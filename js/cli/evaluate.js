@@ -5,7 +5,7 @@ import { EVALUATE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
 import { fileReader, writeOutput } from './io.js';
 import { createProgress } from './progress.js';
-import { statsJSON } from './stats.js';
+import { evaluationToJSON } from '../evaluation-json.js';
 
 const FLAGS = {
   placement: 'string', gpus: 'int', nodes: 'int', groups: 'int', previous: 'string', 'drop-dense': 'bool',
@@ -68,7 +68,7 @@ function run(eplb, flags, positionals, progress) {
   const ev = eplb.evaluate(p, loadsArgument(inputs), { ...topo, previous });
   const gpus = topo.gpus ?? p.gpus;
   const out = {
-    ...statsJSON(ev, gpus),
+    ...evaluationToJSON(ev),
     num_layers: w.layers, num_experts: w.experts, num_replicas: p.replicas,
     num_gpus: gpus, num_nodes: topo.nodes ?? p.nodes, num_groups: topo.groups ?? p.groups,
   };

@@ -8,7 +8,7 @@ import { REBALANCE } from './help.js';
 import { loadsArgument, readInputs } from './inputs.js';
 import { fileReader, openOutput, writeOutput } from './io.js';
 import { createProgress, fmtCount } from './progress.js';
-import { statsJSON } from './stats.js';
+import { evaluationToJSON } from '../evaluation-json.js';
 
 const FLAGS = {
   replicas: 'int', groups: 'int', nodes: 'int', gpus: 'int', algorithm: 'string', policy: 'string',
@@ -129,7 +129,7 @@ function run(eplb, flags, positionals, format, progress) {
   if (flags['drop-dense']) extra.kept_layers = Array.from(inputs.keptLayers);
   if (flags.stats) {
     progress.stage('measuring');
-    extra.stats = statsJSON(eplb.evaluate(p, loads, { previous }), p.gpus);
+    extra.stats = evaluationToJSON(eplb.evaluate(p, loads, { previous }));
     extra.stats.input_format = w.format;
     extra.stats.windows = inputs.windows.length;
   }

@@ -64,23 +64,27 @@ async function waitReady(page, n, timeout = 60000) {
   await page.waitForFunction((k) => Number(document.body.dataset.ready || 0) >= k && document.body.dataset.busy === '0', n, { timeout });
 }
 
-// The worker balances a chunk of layers per call; joined, the chunks must equal one call.
-function checkChunking(eplb, algorithms) {
+// The worker balances all layers in one call and reports progress a range of layers at a time:
+// the placement equals a plain rebalance call, and the ranges cover the layers in order.
+function checkProgress(eplb, algorithms) {
   const w = eplb.readLoads(fs.readFileSync(path.join(dataDir, FILE), 'utf8'), { dropDense: true });
   const weights = { data: w.data, layers: w.layers, experts: w.experts };
-  const runs = runAll(eplb, weights, { ...TOPOLOGY, policy: 'auto' }, algorithms, () => {}, 3000);
+  const labels = [];
+  const runs = runAll(eplb, weights, { ...TOPOLOGY, policy: 'auto' }, algorithms, (done, total, label) => labels.push(label), 3000);
   for (const r of runs) {
     const whole = eplb.rebalance(weights, { ...TOPOLOGY, algorithm: r.algorithm });
     const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-    const ok = r.chunks > 1 && same(r.placement.phy2log, whole.phy2log) && same(r.placement.logcnt, whole.logcnt) &&
+    const ranges = labels.map((l) => l.match(new RegExp(`^${r.algorithm}: layers (\\d+)–(\\d+) of ${w.layers}$`))).filter(Boolean).map((m) => [Number(m[1]), Number(m[2])]);
+    const contiguous = ranges.length > 1 && ranges[0][0] === 1 && ranges.at(-1)[1] === w.layers && ranges.every(([a], i) => i === 0 || a === ranges[i - 1][1] + 1);
+    const ok = same(r.placement.phy2log, whole.phy2log) && same(r.placement.logcnt, whole.logcnt) &&
       r.placement.maxReplicas === whole.maxReplicas && same(r.placement.log2phy, whole.log2phy);
-    check(ok, `chunked placement (${r.chunks} chunks) = one rebalance call: ${r.algorithm}`);
+    check(ok && contiguous, `placement with progress (${ranges.length} ranges of layers) = one rebalance call: ${r.algorithm}`);
   }
 }
 
 async function main() {
   const eplb = await loadPackage();
-  checkChunking(eplb, eplb.algorithms());
+  checkProgress(eplb, eplb.algorithms());
   const server = await serve({ port: 0, quiet: true });
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eplb-chromium-'));
   const ctx = await chromium.launchPersistentContext(userDir, {
@@ -190,7 +194,7 @@ async function main() {
     const [dlm] = await Promise.all([page.waitForEvent('download'), page.click('#dlMeasures')]);
     const measures = JSON.parse(fs.readFileSync(await dlm.path(), 'utf8'));
     const mOk = measures.results.length === algorithms.length && measures.results.every((r) =>
-      close(r.balancednessGpu, exp.runs[r.algorithm].ev.balancednessGpu, 1e-12) && r.perLayer.layerBalancednessGpu.length === L && r.gpuLoads.length === L);
+      close(r.balancedness_gpu, exp.runs[r.algorithm].ev.balancednessGpu, 1e-12) && r.layer_balancedness_gpu.length === L && r.gpu_loads.length === L);
     check(mOk, 'measures download: every algorithm, per-layer figures, equal to evaluate', dlm.suggestedFilename());
 
     // 4. A file of another format that carries its own topology (the reference README example).
@@ -267,7 +271,7 @@ async function main() {
     }
     await waitReady(page, before + 1, 120000);
     const labels = await page.evaluate(() => window.__labels);
-    check(labels.some((l) => /layers \d+–\d+ of 600 · \d+%/.test(l)), 'large input: progress shown per chunk of layers', labels.filter((l) => l.includes('%')).slice(0, 3).join(' | '));
+    check(labels.some((l) => /layers \d+–\d+ of 600 · \d+%/.test(l)), 'large input: progress shown per range of layers', labels.filter((l) => l.includes('%')).slice(0, 3).join(' | '));
     check(slowest < 500, 'large input: page not frozen while computing', `slowest round trip ${slowest} ms, run ${Date.now() - tStart} ms`);
     const expBig = expected(eplb, big, algorithms);
     for (const [alg, v] of await tableValues(page, 'balancednessGpu')) check(close(Number(v), expBig.runs[alg].ev.balancednessGpu, 6e-5), `large input: ${alg} balancedness = evaluate`, `${v} vs ${expBig.runs[alg].ev.balancednessGpu.toFixed(6)}`);

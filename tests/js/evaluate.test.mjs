@@ -93,3 +93,21 @@ test('options override the topology recorded in the placement', () => {
   close(ev.balancednessGpu, sim.gpuBal, 'GPU');
   close(ev.homeNodeFraction, sim.home, 'home');
 });
+
+test('evaluationToJSON: the keys and values eplb evaluate prints, nested per layer and GPU', () => {
+  const w = realLoads('prefill_in1024.json');
+  const topo = { replicas: 288, groups: 8, nodes: 4, gpus: 32 };
+  const p = eplb.rebalance(w, topo);
+  const prev = eplb.rebalance(realLoads('prefill_in2048.json'), topo);
+  const ev = eplb.evaluate(p, w, { previous: prev });
+  const j = eplb.evaluationToJSON(ev);
+  assert.equal(j.balancedness_gpu, ev.balancednessGpu);
+  assert.equal(j.moved_slots, ev.movedSlots);
+  assert.deepEqual(j.layer_max_gpu_load, Array.from(ev.layerMaxGpuLoad));
+  assert.deepEqual(j.layer_moved_slots, Array.from(ev.layerMovedSlots));
+  assert.equal(j.gpu_loads.length, w.layers);
+  assert.deepEqual(j.gpu_loads[3], Array.from(ev.gpuLoads.subarray(3 * 32, 4 * 32)));
+  assert.equal(j.failed_gpus, undefined);
+  assert.deepEqual(JSON.parse(JSON.stringify(j)), j);
+  assert.throws(() => eplb.evaluationToJSON({ balancednessGpu: 1 }), /evaluationToJSON takes an evaluation returned by evaluate/);
+});

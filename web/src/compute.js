@@ -1,36 +1,16 @@
 // Runs the placement of every chosen algorithm over the loads (one matrix, or the windows of a
-// history), a chunk of layers at a time (layers are balanced independently), so long runs can
-// report progress; then scores each placement with `evaluate` (a history on its sum) and on
-// loads it has not seen (next window). Shared by the Web Worker and usable from Node.
+// history) in one rebalance call each, reporting progress a range of layers at a time from the
+// core's per-layer callback; then scores each placement with `evaluate` (a history on its sum)
+// and on loads it has not seen (next window). Shared by the Web Worker and usable from Node.
 
-const CHUNK_CELLS = 60000; // layers per chunk ~ CHUNK_CELLS / (experts + replicas)
+const PROGRESS_CELLS = 60000; // progress reported every ~PROGRESS_CELLS / (experts + replicas) layers
 
-export function chunkSize(experts, replicas, cells = CHUNK_CELLS) {
+export function progressStep(experts, replicas, cells = PROGRESS_CELLS) {
   return Math.max(1, Math.floor(cells / (experts + replicas)));
 }
 
 function sliceWeights(w, from, to) {
-  return { data: w.data.slice(from * w.experts, to * w.experts), layers: to - from, experts: w.experts };
-}
-
-// Joins placements of consecutive layer ranges into one, re-padding log2phy to the largest
-// replica count of all parts.
-export function mergePlacements(parts) {
-  if (parts.length === 1) return parts[0];
-  const first = parts[0];
-  const E = first.experts, R = first.replicas;
-  const L = parts.reduce((a, p) => a + p.layers, 0);
-  const M = parts.reduce((a, p) => Math.max(a, p.maxReplicas), 0);
-  const phy2log = new Int32Array(L * R), logcnt = new Int32Array(L * E), log2phy = new Int32Array(L * E * M).fill(-1);
-  let l0 = 0;
-  for (const p of parts) {
-    phy2log.set(p.phy2log, l0 * R);
-    logcnt.set(p.logcnt, l0 * E);
-    const m = p.maxReplicas;
-    for (let k = 0; k < p.layers * E; k++) log2phy.set(p.log2phy.subarray(k * m, k * m + m), (l0 * E + k) * M);
-    l0 += p.layers;
-  }
-  return { ...first, layers: L, maxReplicas: M, phy2log, log2phy, logcnt };
+  return { data: w.data.subarray(from * w.experts, to * w.experts), layers: to - from, experts: w.experts };
 }
 
 // Keeps numbers, strings, typed arrays and arrays of numbers: what a Web Worker can post back cheaply.
@@ -43,12 +23,8 @@ export function plain(obj) {
   return out;
 }
 
+// A history goes to rebalance as it is: deepseek places its sum, as the reference does.
 const loadsOf = (windows) => (windows.length === 1 ? windows[0] : windows);
-const sumOf = (windows) => {
-  const data = new Float64Array(windows[0].data.length);
-  for (const w of windows) for (let i = 0; i < data.length; i++) data[i] += w.data[i];
-  return { data, layers: windows[0].layers, experts: windows[0].experts };
-};
 
 /**
  * Next-window balancedness (GPU) of an algorithm, or null: with a history, each window left out
@@ -60,7 +36,7 @@ export function nextWindow(eplb, windows, opts, placement, unseen) {
   if (windows.length >= 2) {
     for (let k = 0; k < windows.length; k++) {
       const rest = windows.filter((_, i) => i !== k);
-      const p = eplb.rebalance(opts.algorithm === 'deepseek' ? sumOf(rest) : loadsOf(rest), opts);
+      const p = eplb.rebalance(loadsOf(rest), opts);
       scores.push(eplb.evaluate(p, windows[k]).balancednessGpu);
     }
   } else {
@@ -90,17 +66,17 @@ export function warmUp(call, { calls = 8, budgetMs = 250 } = {}) {
 /**
  * @param eplb       the loaded module (rebalance, evaluate)
  * @param weights    the windows, oldest first: [{ data: Float64Array, layers, experts }] (or one matrix)
- * @param topology   { replicas, groups, nodes, gpus, policy }
+ * @param topology   { replicas, groups, nodes, gpus, policy, failedGpus }
  * @param algorithms names
  * @param onProgress (done, total, label) => void, done/total in layers over all algorithms
- * @param chunkCells  work per rebalance call (tests use small chunks)
+ * @param progressCells  work between progress reports (tests use small steps)
  * @param unseen     matrices a single window's placement is measured on next
  * @param warmed     algorithms already run in this module (see warmUp); updated
  */
-export function runAll(eplb, weights, topology, algorithms, onProgress = () => {}, chunkCells = CHUNK_CELLS, unseen = [], warmed = new Set()) {
+export function runAll(eplb, weights, topology, algorithms, onProgress = () => {}, progressCells = PROGRESS_CELLS, unseen = [], warmed = new Set()) {
   const windows = Array.isArray(weights) ? weights : [weights];
   const L = windows[0].layers;
-  const step = chunkSize(windows[0].experts, topology.replicas, chunkCells);
+  const step = progressStep(windows[0].experts, topology.replicas, progressCells);
   const total = L * algorithms.length + algorithms.length; // evaluating counts as one layer's work
   let done = 0;
   const runs = [];
@@ -108,24 +84,30 @@ export function runAll(eplb, weights, topology, algorithms, onProgress = () => {
     const opts = { replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus, algorithm };
     if (topology.policy && topology.policy !== 'auto') opts.policy = topology.policy;
     if (topology.failedGpus?.length) opts.failedGpus = topology.failedGpus;
-    const parts = [];
-    let ms = 0;
-    for (let from = 0; from < L; from += step) {
-      const to = Math.min(L, from + step);
-      onProgress(done, total, `${algorithm}: layers ${from + 1}–${to} of ${L}`);
-      const part = windows.map((w) => (step >= L ? w : sliceWeights(w, from, to)));
-      const loads = opts.algorithm === 'deepseek' && part.length > 1 ? sumOf(part) : loadsOf(part);
-      if (!warmed.has(algorithm)) {
-        onProgress(done, total, `${algorithm}: warming up the WebAssembly code`);
-        warmUp(() => eplb.rebalance(loads, opts));
-        warmed.add(algorithm);
-      }
-      const t0 = performance.now();
-      parts.push(eplb.rebalance(loads, opts));
-      ms += performance.now() - t0;
-      done += to - from;
+    if (!warmed.has(algorithm)) {
+      onProgress(done, total, `${algorithm}: warming up the WebAssembly code`);
+      // On the first layers only: a warm-up of a large input would take as long as the run.
+      const first = windows.map((w) => sliceWeights(w, 0, Math.min(L, step)));
+      warmUp(() => eplb.rebalance(loadsOf(first), opts));
+      warmed.add(algorithm);
     }
-    const placement = mergePlacements(parts);
+    let reported = 0;
+    const report = () => {
+      onProgress(done + reported, total, `${algorithm}: layers ${reported + 1}–${Math.min(L, reported + step)} of ${L}`);
+    };
+    report();
+    const t0 = performance.now();
+    const placement = eplb.rebalance(loadsOf(windows), {
+      ...opts,
+      onProgress: (k) => {
+        if (k - reported >= step && k < L) {
+          reported = k;
+          report();
+        }
+      },
+    });
+    const ms = performance.now() - t0;
+    done += L;
     onProgress(done, total, `${algorithm}: evaluating`);
     const t1 = performance.now();
     const evaluation = eplb.evaluate(placement, loadsOf(windows));
@@ -133,7 +115,7 @@ export function runAll(eplb, weights, topology, algorithms, onProgress = () => {
     onProgress(done, total, `${algorithm}: next window`);
     const next = nextWindow(eplb, windows, opts, placement, unseen);
     done += 1;
-    runs.push({ algorithm, placement: plain(placement), evaluation: { ...plain(evaluation), nextWindowGpu: next }, timeMs: ms, evalMs, chunks: parts.length });
+    runs.push({ algorithm, placement: plain(placement), evaluation: { ...plain(evaluation), nextWindowGpu: next }, timeMs: ms, evalMs });
   }
   onProgress(total, total, 'done');
   return runs;

@@ -1,7 +1,14 @@
-// The evaluate measures as snake_case JSON, per-layer vectors and GPU loads as nested arrays.
-import { nest } from '../placement-json.js';
+// The evaluate measures as JSON with the core's snake_case keys (the CLI's `evaluate` and
+// `--stats`, the dashboard's measures download): per-layer vectors and GPU loads as nested arrays.
+import { nest } from './placement-json.js';
+import { fail } from './validate.js';
 
-export function statsJSON(ev, gpus) {
+/** An evaluation returned by evaluate() as a plain JSON object of snake_case keys. */
+export function evaluationToJSON(ev) {
+  if (!ev || !(ev.gpuLoads instanceof Float64Array) || !(ev.layerBalancednessGpu instanceof Float64Array))
+    fail('evaluationToJSON takes an evaluation returned by evaluate');
+  const layers = ev.layerBalancednessGpu.length;
+  const gpus = layers ? ev.gpuLoads.length / layers : 0;
   const out = {
     balancedness_gpu: ev.balancednessGpu,
     balancedness_replica: ev.balancednessReplica,
