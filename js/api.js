@@ -4,6 +4,7 @@ import { packedPhy2log, withLazyLog2phy, withLazyPhy2log } from './log2phy.js';
 import { checkPlacement } from './placement-check.js';
 import { placementToJSON } from './placement-json.js';
 import { evaluationToJSON } from './evaluation-json.js';
+import { createTimeline } from './timeline.js';
 import { EplbError } from './errors.js';
 import { callerError, callerErrors, withReader } from './source.js';
 import { createPlanner } from './plan.js';
@@ -202,6 +203,7 @@ export function createApi(Module) {
   return Object.freeze({
     ...api,
     plan: createPlanner({ ...api, algorithms, policies }),
+    timeline: createTimeline({ ...api, algorithms, predictLoads: guarded(predictLoads) }),
     readLoads: guarded(readLoads),
     predictLoads: guarded(predictLoads),
     placementToJSON,

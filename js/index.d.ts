@@ -229,6 +229,44 @@ export interface ByteSource {
 
 /** The text of a file: a string, its UTF-8 bytes, or a ByteSource (a file is read as a stream). */
 export type FileText = string | Uint8Array | ArrayBuffer | ByteSource;
+export interface TimelineStrategy {
+  algorithm: string;
+  /** Given its own placement in service from the second window on (rebalance's `previous`). */
+  incremental?: boolean;
+}
+
+export interface TimelineOptions {
+  replicas: number;
+  groups?: number;
+  nodes?: number;
+  gpus: number;
+  policy?: Policy;
+  failedGpus?: number[];
+  strategies: TimelineStrategy[];
+  /** Windows each placement is made from: the last `history` up to the current one (default 1). */
+  history?: number;
+  /** 'sum' (default): the windows themselves are the history; another predictor's estimate is one matrix. */
+  predictor?: string;
+  /** After each (window, strategy); `at` is null once at the end. */
+  onProgress?: (done: number, total: number, at: { window: number; strategy: number } | null) => void;
+}
+
+export interface TimelineResult {
+  /** In the order of options.strategies; one entry per placement (windows - 1) in each array. */
+  strategies: {
+    algorithm: string;
+    incremental: boolean;
+    /** GPU balancedness of the placement made at window i, on window i + 1. */
+    next: number[];
+    /** Slots moved since the strategy's previous placement (null for the first). */
+    moved: (number | null)[];
+    /** Time of each rebalance call, ms. */
+    ms: number[];
+  }[];
+  /** layers x replicas. */
+  slots: number;
+}
+
 export interface PlanOptions {
   gpus: number;
   /** Default 1. */
@@ -308,6 +346,8 @@ export interface Eplb {
   readLoads(text: FileText, options?: ReadLoadsOptions): LoadFile;
   /** The capacity planner: one row per (redundancy, algorithm, policy); see PlanRow. */
   plan(loads: LoadHistory, options: PlanOptions): PlanResult;
+  /** Each strategy placed window after window and measured on the window after each placement (SPEC 4). */
+  timeline(windows: Weights[], options: TimelineOptions): TimelineResult;
   predictLoads(steps: Weights[], options?: PredictOptions): LoadMatrix;
   placementToJSON(placement: Placement): PlacementJSON;
   /** The measures as JSON with snake_case keys (what `eplb evaluate` prints, without the topology keys). */

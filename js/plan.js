@@ -7,6 +7,7 @@
 //    next-window balancedness is the mean of those figures, each window counting once.
 // Used by `eplb plan`, the dashboard's Plan tab (in its Web Worker) and the Node demo.
 import * as v from './validate.js';
+import { typedWindows } from './validate.js';
 
 /** A redundancy is "near the best" when its figure is at least (1 - NEAR_BEST) x the best. */
 export const NEAR_BEST = 0.01;
@@ -47,14 +48,6 @@ function redundancyList(value, experts, gpus) {
 }
 
 // Each window as a flat Float64Array matrix, converted once (the sweep passes them many times).
-function typedWindows(loads) {
-  const items = v.isHistory(loads) ? loads : [loads];
-  const checked = v.history(loads);
-  return checked.map((w, i) => (w.nested
-    ? { data: Float64Array.from(items[i].flat()), layers: w.layers, experts: w.experts }
-    : { data: w.data instanceof Float64Array ? w.data : Float64Array.from(w.data), layers: w.layers, experts: w.experts }));
-}
-
 // What evaluate needs of a placement made here: its phy2log and topology. (Reading log2phy would
 // derive it, and evaluate would check it against phy2log: a third of the sweep's time, for
 // nothing, since rebalance made both from one phy2log.)

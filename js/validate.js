@@ -160,3 +160,12 @@ export function phy2log(p, name) {
     fail(`${name}.phy2log has ${m.length} values, expected layers x replicas = ${layers} x ${replicas}`);
   return { data: m, layers, replicas, nested: false };
 }
+
+/** A load history (or one matrix) as windows of { data: Float64Array, layers, experts }, checked. */
+export function typedWindows(loads) {
+  const items = isHistory(loads) ? loads : [loads];
+  const checked = history(loads);
+  return checked.map((w, i) => (w.nested
+    ? { data: Float64Array.from(items[i].flat()), layers: w.layers, experts: w.experts }
+    : { data: w.data instanceof Float64Array ? w.data : Float64Array.from(w.data), layers: w.layers, experts: w.experts }));
+}

@@ -4,7 +4,7 @@
 // placement passed as `previous`). The reference strategy is DeepSeek's algorithm, fresh.
 import { quick as quickSpec, syntheticShapes, timeline as spec, topologies } from '../workloads.mjs';
 import { spawnSync } from 'node:child_process';
-import { attempt, now, progress, root, syntheticSeries, topologyOptions } from './suite.mjs';
+import { attempt, progress, root, syntheticSeries, topologyOptions } from './suite.mjs';
 import { buildNative } from './speed.mjs';
 import { f4, mean, median, ms, pct } from './report.mjs';
 
@@ -25,22 +25,16 @@ export function runTimeline(eplb, ctx) {
       const r = { ...s, next: [], moved: [], times: [] };
       for (const seed of c.seeds) {
         const series = syntheticSeries(c.shape, seed, c.windows);
-        let prev = null;
-        for (let i = 0; i + 1 < series.length && !r.error; i++) {
-          const opts = { ...topo, algorithm: s.algorithm, policy };
-          if (s.mode === 'incremental' && prev) opts.previous = prev;
-          const t0 = now();
-          const p = attempt(() => eplb.rebalance(series[i], opts));
-          if (p.error) {
-            r.error = p.error;
-            break;
-          }
-          if (s.mode === 'fresh' || opts.previous) r.times.push(now() - t0);
-          const e = eplb.evaluate(p.value, series[i + 1], prev ? { previous: prev } : undefined);
-          r.next.push(e.balancednessGpu);
-          if (prev) r.moved.push(e.movedSlots);
-          prev = p.value;
+        const t = attempt(() => eplb.timeline(series, { ...topo, policy, strategies: [{ algorithm: s.algorithm, incremental: s.mode === 'incremental' }] }));
+        if (t.error) {
+          r.error = t.error;
+          break;
         }
+        const [run] = t.value.strategies;
+        r.next.push(...run.next);
+        r.moved.push(...run.moved.slice(1));
+        // An incremental strategy's first placement has no placement in service: a fresh one, untimed.
+        r.times.push(...(s.mode === 'incremental' ? run.ms.slice(1) : run.ms));
       }
       rows.push(r);
     }

@@ -1,9 +1,6 @@
-// The timeline evaluation (SPEC section 4, issue 8): for each window i, place from the last
-// `history` windows up to i, then measure on window i + 1 the balancedness (GPU) and the slots
-// moved since the strategy's own previous placement. With the 'sum' predictor the windows
-// themselves are the history (the reference places their sum, the default algorithm all of them
-// at once); another predictor's estimate is one matrix.
-// Runs in the Web Worker and in Node.
+// The dashboard's timeline: three strategies through the package's timeline() (js/timeline.js:
+// for each window i, place from the last `history` windows up to i, measure on window i + 1),
+// and their summary. Runs in the Web Worker and in Node.
 
 /** The three strategies compared, in plotting order. */
 export const STRATEGIES = [
@@ -12,11 +9,6 @@ export const STRATEGIES = [
   { key: 'incremental', label: 'incremental', algorithm: 'default', incremental: true, about: 'the default algorithm given the placement in service (default tolerance)' },
 ];
 
-/** Windows the predictor sees when placing at window i. */
-export function historyOf(windows, i, history) {
-  return windows.slice(Math.max(0, i + 1 - history), i + 1);
-}
-
 /**
  * @param eplb      the loaded module
  * @param windows   load matrices, oldest first (at least 2)
@@ -24,37 +16,23 @@ export function historyOf(windows, i, history) {
  * @param options   { predictor, history }
  * @param onProgress (done, total, label) => void
  * @returns {{ strategies: {key, label, algorithm, incremental, about, next: number[], moved: (number|null)[], ms: number[]}[],
- *            slots: number }}  one entry per placement (windows.length - 1)
+ *            slots: number }}  one entry per placement (windows.length - 1): the package's timeline()
  */
 export function runTimeline(eplb, windows, topology, { predictor = 'sum', history = 1 } = {}, onProgress = () => {}) {
   const known = eplb.algorithms();
   for (const s of STRATEGIES) if (!known.includes(s.algorithm)) throw new Error(`the package has no algorithm "${s.algorithm}"`);
-  const base = { replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus };
-  if (topology.policy && topology.policy !== 'auto') base.policy = topology.policy;
   const n = windows.length - 1;
-  const total = n * STRATEGIES.length;
-  const out = STRATEGIES.map((s) => ({ ...s, next: [], moved: [], ms: [] }));
-  const prev = STRATEGIES.map(() => null);
-  let done = 0;
-  for (let i = 0; i < n; i++) {
-    const recent = historyOf(windows, i, history);
-    const estimate = eplb.predictLoads(recent, { predictor });
-    STRATEGIES.forEach((s, k) => {
-      onProgress(done, total, `window ${i + 1} of ${n}: ${s.label} (${s.algorithm}${s.incremental && prev[k] ? ', previous placement' : ''})`);
-      const opts = { ...base, algorithm: s.algorithm };
-      if (s.incremental && prev[k]) opts.previous = prev[k];
-      const t0 = performance.now();
-      const p = eplb.rebalance(predictor === 'sum' && s.algorithm !== 'deepseek' ? recent : estimate, opts);
-      out[k].ms.push(performance.now() - t0);
-      const ev = eplb.evaluate(p, windows[i + 1], prev[k] ? { previous: prev[k] } : undefined);
-      out[k].next.push(ev.balancednessGpu);
-      out[k].moved.push(prev[k] ? ev.movedSlots : null);
-      prev[k] = p;
-      done++;
-    });
-  }
-  onProgress(total, total, 'done');
-  return { strategies: out, slots: windows[0].layers * topology.replicas };
+  const result = eplb.timeline(windows, {
+    replicas: topology.replicas, groups: topology.groups, nodes: topology.nodes, gpus: topology.gpus, policy: topology.policy,
+    strategies: STRATEGIES.map(({ algorithm, incremental }) => ({ algorithm, incremental })),
+    history, predictor,
+    onProgress: (done, total, at) => {
+      if (!at) return onProgress(total, total, 'done');
+      const s = STRATEGIES[at.strategy];
+      onProgress(done, total, `window ${at.window + 1} of ${n}: ${s.label} (${s.algorithm}${s.incremental && at.window > 0 ? ', previous placement' : ''})`);
+    },
+  });
+  return { ...result, strategies: result.strategies.map((r, k) => ({ ...STRATEGIES[k], next: r.next, moved: r.moved, ms: r.ms })) };
 }
 
 /** Per strategy: mean and lowest next-window balancedness, total and mean moved slots, moved vs the reference. */
