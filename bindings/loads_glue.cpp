@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "eplb/history.hpp"
+#include "eplb/limits.hpp"
 #include "eplb/loads.hpp"
 #include "glue.hpp"
 
@@ -74,6 +75,25 @@ val predictors_js() {
     return out;
 }
 
+// The core's limits (eplb/limits.hpp), so that JS checks against them instead of copies.
+val limits_js() {
+    namespace k = eplb::limits;
+    val out = val::object();
+    out.set("maxLayers", double(k::max_layers));
+    out.set("maxExperts", double(k::max_experts));
+    out.set("maxReplicas", double(k::max_replicas));
+    out.set("maxGpus", double(k::max_gpus));
+    out.set("maxPlacementCells", double(k::max_placement_cells));
+    out.set("maxSlots", double(k::max_slots));
+    out.set("maxFileMatrixCells", double(k::max_file_matrix_cells));
+    out.set("maxWindows", double(k::max_windows));
+    out.set("maxHistoryCells", double(k::max_history_cells));
+    out.set("maxFileBytes", double(k::max_file_bytes));
+    out.set("maxJsonDepth", double(k::max_json_depth));
+    out.set("maxLoad", k::max_load);
+    return out;
+}
+
 // Bytes of the WASM heap held by malloc right now.
 double heap_in_use() { return double(mallinfo().uordblks); }
 
@@ -85,4 +105,5 @@ EMSCRIPTEN_BINDINGS(eplb_loads) {
     emscripten::function("predictLoads", &eplb::wasm::predict_loads_js);
     emscripten::function("predictors", &eplb::wasm::predictors_js);
     emscripten::function("heapInUse", &eplb::wasm::heap_in_use);
+    emscripten::function("limits", &eplb::wasm::limits_js);
 }

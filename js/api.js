@@ -6,6 +6,7 @@ import { placementToJSON } from './placement-json.js';
 import { evaluationToJSON } from './evaluation-json.js';
 import { createTimeline } from './timeline.js';
 import { EplbError } from './errors.js';
+import { adoptLimits, limits } from './limits.js';
 import { callerError, callerErrors, withReader } from './source.js';
 import { createPlanner } from './plan.js';
 import * as v from './validate.js';
@@ -65,6 +66,7 @@ const KNOWN = {
 
 export function createApi(Module) {
   const call = (specs, fn) => unwrap(withBuffers(Module, specs, fn));
+  adoptLimits(Module.limits());
 
   function rebalance(loads, options) {
     const o = v.options(options, 'options', KNOWN.rebalance);
@@ -214,6 +216,8 @@ export function createApi(Module) {
     algorithmInfo: guarded(() => Module.algorithmInfo()),
     policies,
     predictors: guarded(() => Module.predictors()),
+    /** The core's size limits (docs/limits.md). */
+    limits: () => ({ ...limits }),
     /** malloc'd bytes in use and the size of the WASM memory, for leak checks. */
     heapStats: () => ({ inUse: Module.heapInUse(), heapBytes: Module.HEAP8.length }),
   });

@@ -339,6 +339,26 @@ export interface PlanResult {
   nextWindow: 'leave-one-out' | null;
 }
 
+/** The core's size limits (cpp/include/eplb/limits.hpp, docs/limits.md). */
+export interface Limits {
+  maxLayers: number;
+  maxExperts: number;
+  maxReplicas: number;
+  maxGpus: number;
+  /** layers x replicas of phy2log, and layers x experts x most replicas of log2phy. */
+  maxPlacementCells: number;
+  /** layers x replicas of a placement rebalance makes. */
+  maxSlots: number;
+  /** layers x experts of one matrix read from a file. */
+  maxFileMatrixCells: number;
+  maxWindows: number;
+  /** windows x layers x experts of the loads of one call. */
+  maxHistoryCells: number;
+  maxFileBytes: number;
+  maxJsonDepth: number;
+  maxLoad: number;
+}
+
 export interface Eplb {
   rebalance(loads: LoadHistory, options: RebalanceOptions): Placement;
   /** Measures on the loads (on their sum for a history). */
@@ -355,6 +375,7 @@ export interface Eplb {
   /** json: the text of a placement file (see FileText), or a placement object with nested arrays (as PlacementJSON). */
   placementFromJSON(json: FileText | PlacementJSON | object, options?: PlacementFromJSONOptions): Placement;
   algorithms(): string[];
+  limits(): Limits;
   /** Each algorithm with a one-line summary, in the order of algorithms(). */
   algorithmInfo(): { name: string; summary: string }[];
   /** The policy names rebalance accepts; with an algorithm, the ones it implements. */

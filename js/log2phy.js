@@ -4,17 +4,17 @@
 // never read it, so it is not copied out of WebAssembly with the rest: computing it here when
 // asked keeps each rebalance call's JS allocations (and the process's memory) small.
 
+import { limit } from './limits.js';
 import { fail } from './validate.js';
 
-// The limit of cells of log2phy (cpp/include/eplb/limits.hpp max_placement_cells): past it, the
-// padded array (and its JSON) would be gigabytes, mostly -1.
-export const MAX_LOG2PHY_CELLS = 2 ** 26;
-
 export function checkLog2phyCells(layers, experts, maxReplicas) {
+  // The core's limit on a placement's cells: past it, the padded array (and its JSON) would be
+  // gigabytes, mostly -1.
+  const max = limit('maxPlacementCells');
   const cells = layers * experts * maxReplicas;
-  if (cells > MAX_LOG2PHY_CELLS)
+  if (cells > max)
     fail(`log2phy would have ${cells} cells (${layers} layers x ${experts} experts x ${maxReplicas} slots of the most ` +
-      `replicated expert), beyond the limit of ${MAX_LOG2PHY_CELLS}: use phy2log, which has no padding ` +
+      `replicated expert), beyond the limit of ${max}: use phy2log, which has no padding ` +
       '(in an all-zero layer one expert gets every spare slot: readLoads with dropDense leaves such layers out)', 'limit-exceeded');
 }
 

@@ -2,8 +2,9 @@
 // EplbError naming the argument and the value.
 import { EplbError } from './errors.js';
 
-// Shapes beyond this many cells are refused before any allocation (the core has its own,
-// finer limits; this one keeps a bogus shape from asking the WASM heap for gigabytes).
+// Shapes beyond this many cells are refused before anything is copied into the WASM heap: the
+// module's memory is at most 1 GiB, and 2^26 doubles are half of it. This is the package's own
+// guard, not one of the core's limits (those are read from the module: limits.js).
 export const MAX_CELLS = 2 ** 26;
 const MAX_COUNT = 2 ** 31 - 1;
 

@@ -2,9 +2,9 @@
 // stream, to stdout or whole-or-not-at-all to a file; readable errors.
 import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { limit } from '../limits.js';
 import { UsageError } from './args.js';
 
-export const MAX_BYTES = 256 * 2 ** 20;
 
 const REASONS = {
   ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied', ENOTDIR: 'not a directory',
@@ -37,9 +37,9 @@ export function fileReader(file, what, onBytes = () => {}) {
       if (fd) closeSync(fd);
       throw new UsageError(`cannot read ${what} ${file}: ${reason(e)}`);
     }
-    if (total > MAX_BYTES) {
+    if (total > limit('maxFileBytes')) {
       closeSync(fd);
-      throw new UsageError(`${what} ${file} is ${total} bytes, beyond the limit of ${MAX_BYTES}`);
+      throw new UsageError(`${what} ${file} is ${total} bytes, beyond the limit of ${limit('maxFileBytes')}`);
     }
   }
   let done = 0;

@@ -1,5 +1,6 @@
 // eplb rebalance: load files in (one, or a history of several), a placement (SPEC section 2 JSON
 // or SGLang's init file, or TensorRT-LLM's options) out, written as a stream.
+import { limit } from '../limits.js';
 import { checkLog2phyCells } from '../log2phy.js';
 import { writePlacementJSON } from '../placement-json.js';
 import { placementToTRTLLM } from '../trtllm.js';
@@ -98,7 +99,7 @@ function run(eplb, flags, positionals, format, progress) {
     }
   }
   const slots = w.layers * (Number.isSafeInteger(topo.replicas) ? topo.replicas : 0);
-  if (slots >= LARGE_SLOTS && slots <= 2 ** 22)
+  if (slots >= LARGE_SLOTS && slots <= limit('maxSlots'))
     progress.note(`${w.layers} layers x ${fmtCount(topo.replicas)} replicas = ${fmtCount(slots)} slots: a large placement; ` +
       (flags.algorithm === 'deepseek' ? 'it takes seconds' : 'it may take minutes (--algorithm deepseek: seconds)') +
       ', and the placement file is large');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { EplbError } from 'eplb-wasm';
+import { checkLog2phyCells } from '../../js/log2phy.js';
 import { eplb, goldenDir, realDir } from './helpers.mjs';
 
 const m = [[1, 2, 3, 4], [0, 0, 0, 0], [4, 3, 2, 1]];
@@ -84,4 +85,23 @@ test('bad load files throw EplbError naming the problem', () => {
   }
   for (const args of [[42], [null], ['[[1]]', { dropDense: 'yes' }], ['[[1]]', { window: [-1] }], ['[[1]]', 'opts']])
     assert.throws(() => eplb.readLoads(...args), EplbError);
+});
+
+test("limits() are the core's (cpp/include/eplb/limits.hpp), the ones the JS checks use", () => {
+  const header = readFileSync(new URL('../../cpp/include/eplb/limits.hpp', import.meta.url), 'utf8');
+  const value = (name) => {
+    const m = new RegExp(`constexpr \\w+ ${name} = ([^;]+);`).exec(header);
+    assert.ok(m, name);
+    return Number(Function(`return ${m[1].replace(/int64_t\((\d+)\)/g, '$1')}`)());
+  };
+  const l = eplb.limits();
+  const names = { maxLayers: 'max_layers', maxExperts: 'max_experts', maxReplicas: 'max_replicas', maxGpus: 'max_gpus',
+    maxPlacementCells: 'max_placement_cells', maxSlots: 'max_slots', maxFileMatrixCells: 'max_file_matrix_cells',
+    maxWindows: 'max_windows', maxHistoryCells: 'max_history_cells', maxFileBytes: 'max_file_bytes', maxJsonDepth: 'max_json_depth', maxLoad: 'max_load' };
+  assert.deepEqual(Object.keys(l).sort(), Object.keys(names).sort());
+  for (const [k, c] of Object.entries(names)) assert.equal(l[k], value(c), k);
+  // The JS checks read them: log2phy past the core's placement limit is refused as the core would.
+  assert.doesNotThrow(() => checkLog2phyCells(1, 1, l.maxPlacementCells));
+  assert.throws(() => checkLog2phyCells(1, 1, l.maxPlacementCells + 1),
+    (e) => e.code === 'limit-exceeded' && e.message.includes(`beyond the limit of ${l.maxPlacementCells}`));
 });
