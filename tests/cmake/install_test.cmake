@@ -5,7 +5,7 @@ set(consumer ${BUILD}/install-test/consumer)
 file(REMOVE_RECURSE ${BUILD}/install-test)
 foreach(step
     "${CMAKE_COMMAND};--install;${BUILD};--prefix;${prefix}"
-    "${CMAKE_COMMAND};-S;${SOURCE}/tests/cmake/consumer;-B;${consumer};-DCMAKE_PREFIX_PATH=${prefix};-DCMAKE_BUILD_TYPE=Release"
+    "${CMAKE_COMMAND};-S;${SOURCE}/tests/cmake/consumer;-B;${consumer};-DCMAKE_PREFIX_PATH=${prefix};-DCMAKE_BUILD_TYPE=Release;-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS};-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}"
     "${CMAKE_COMMAND};--build;${consumer}"
     "${consumer}/consumer")
   execute_process(COMMAND ${step} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
