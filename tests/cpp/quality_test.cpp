@@ -106,16 +106,6 @@ TEST(Quality, EveryAlgorithmAndPolicyOnRandomShapes) {
             }
 }
 
-TEST(Quality, Deterministic) {
-    std::mt19937 rng(11);
-    const auto w = random_loads(rng, 6, 256);
-    for (const char* name : kAlgorithms)
-        for (Policy policy : kPolicies) {
-            const Topology t{288, 8, 4, 32};
-            EXPECT_EQ(run(w, t, name, policy).phy2log, run(w, t, name, policy).phy2log) << name;
-        }
-}
-
 TEST(Quality, DefaultNeverWorseThanReferencePerLayer) {
     std::mt19937 rng(3);
     const Topology shapes[] = {{288, 8, 4, 32}, {288, 8, 1, 32}, {256, 8, 1, 32}, {320, 8, 1, 64}, {320, 8, 2, 32}};

@@ -29,7 +29,7 @@ test('10,000 calls leave malloc use and the memory size where they were', () => 
   assert.equal(after.heapBytes, before.heapBytes);
 });
 
-test('the heap stays at its initial 16 MiB at the largest benchmark shape (61x1024 -> 2048/256)', () => {
+test('the heap stays within 32 MiB (16 MiB at start) at the largest benchmark shape (61x1024 -> 2048/256)', () => {
   let seed = 7;
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const big = { data: Float64Array.from({ length: 61 * 1024 }, () => Math.floor(Math.exp(3 * rnd()) * 100)), layers: 61, experts: 1024 };
