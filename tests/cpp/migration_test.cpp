@@ -5,7 +5,8 @@
 
 #include <xtensor/xview.hpp>
 
-#include "incremental.hpp"  // detail::max_weight_assignment
+#include "assignment.hpp"  // detail::max_weight_assignment
+#include "incremental_tuning.hpp"  // detail::kKeepTolerance
 #include "test_util.hpp"
 
 namespace eplb::test {
