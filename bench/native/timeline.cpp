@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "eplb/eplb.hpp"
-#include "incremental.hpp"
+#include "rebalancing/incremental.hpp"
 
 namespace {
 

@@ -6,10 +6,10 @@
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
 #include "format.hpp"
-#include "incremental.hpp"
+#include "rebalancing/incremental.hpp"
 #include "layout.hpp"
 #include "node_split.hpp"
-#include "recovery.hpp"
+#include "rebalancing/recovery.hpp"
 
 namespace eplb {
 namespace {
