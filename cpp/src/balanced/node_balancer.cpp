@@ -229,9 +229,7 @@ bool NodeBalancer::blocked(int32_t x, int32_t b, int32_t y, double best) const {
 void NodeBalancer::best_swap(int32_t h, double lh, Move& c, int64_t& work) {
     int32_t* rn = rn_;
     const int32_t N = N_;
-    double& best = c.best;
-    int& kind = c.kind;
-    int32_t &bx = c.bx, &bb = c.bb, &by = c.by;
+    auto& [best, kind, bx, bb, by] = c;  // the move chosen so far
     const bool limited = limited_;
     // Swaps: a movable replica of x on h for one of y on b. The pair's max is least when
     // w(x) - w(y) is nearest half their difference: each node's movable replicas sorted by
@@ -309,9 +307,7 @@ void NodeBalancer::collect_keys(int32_t h, double lh, double best) {
 void NodeBalancer::count_moves_elsewhere(int32_t h, double lh, Move& c, int64_t& work) {
     int32_t* rn = rn_;
     const int32_t E = E_, N = N_;
-    double& best = c.best;
-    int& kind = c.kind;
-    int32_t &bx = c.bx, &bb = c.bb, &by = c.by;
+    auto& [best, kind, bx, bb, by] = c;  // the move chosen so far
     const bool limited = limited_;
     // The heaviest movable replica per node bounds what a count move can take off it.
     top_.assign(size_t(N), 0.0);
@@ -350,9 +346,7 @@ void NodeBalancer::count_moves_elsewhere(int32_t h, double lh, Move& c, int64_t&
 void NodeBalancer::count_moves_on_h(int32_t h, double lh, Move& c, int64_t& work) {
     int32_t* rn = rn_;
     const int32_t N = N_;
-    double& best = c.best;
-    int& kind = c.kind;
-    int32_t &bx = c.bx, &bb = c.bb, &by = c.by;
+    auto& [best, kind, bx, bb, by] = c;  // the move chosen so far
     const bool limited = limited_;
     // A movable replica of x on h becomes one more replica of an expert y of h: h changes
     // by -w(x) + (x's other replicas on h) * growth + g(y), g(y) = w/(c+1) - relief on h;
