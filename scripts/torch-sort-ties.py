@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/torch-sort-ties.json: the permutations PyTorch's CPU sort (descending, the
 call DeepSeek's reference makes) gives on seeded inputs full of ties. The C++ order of
-cpp/src/reference_sort.cpp must reproduce them. Needs Debian's python3-torch:
+cpp/src/reference/reference_sort.cpp must reproduce them. Needs Debian's python3-torch:
     /usr/bin/python3 scripts/torch-sort-ties.py"""
 import json, os, random
 import torch

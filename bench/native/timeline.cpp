@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "eplb/eplb.hpp"
-#include "incremental.hpp"
+#include "rebalancing/incremental.hpp"
 
 namespace {
 
@@ -107,9 +107,8 @@ struct Args {
 };
 
 void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2>>>& all_series, const Args& args,
-         const std::string& label) {
+         const std::string& label, eplb::detail::IncrementalStats& totals) {
     Tally ref, fresh, inc;
-    eplb::detail::IncrementalStats stats;
     eplb::Predictor pred;
     pred.name = args.predictor;
     for (size_t si = 0; si < all_series.size(); ++si) {
@@ -135,7 +134,7 @@ void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2
             auto t1 = std::chrono::steady_clock::now();
             eplb::Placement p_fresh = eplb::rebalance(est, shape.topo, o_fresh);
             auto t2 = std::chrono::steady_clock::now();
-            eplb::Placement p_inc = eplb::rebalance(est, shape.topo, o_inc);
+            eplb::Placement p_inc = eplb::detail::rebalance_counted(est, shape.topo, o_inc, totals);
             auto t3 = std::chrono::steady_clock::now();
             ref.seconds += std::chrono::duration<double>(t1 - t0).count();
             fresh.seconds += std::chrono::duration<double>(t2 - t1).count();
@@ -183,7 +182,7 @@ void run(const Shape& shape, const std::vector<std::vector<xt::xtensor<double, 2
         }
     }
     const double rebalances = double(ref.calls - int64_t(all_series.size()));
-    const auto& st = eplb::detail::incremental_totals();
+    const auto& st = totals;  // over every run so far
     if (std::getenv("EPLB_TIMELINE_STATS"))
         std::fprintf(stderr, "incremental layers %lld: repaired %lld (%.1f moves avg), mixed %lld (%.1f), fresh %lld (%.1f moves avg; repair had %.1f)\n",
                      (long long)st.layers, (long long)st.repaired, st.repaired_moves / std::max(1.0, double(st.repaired)),
@@ -249,6 +248,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    eplb::detail::IncrementalStats totals;  // the incremental mode's choices over all runs
     std::vector<Shape> shapes;
     for (const auto& p : a.presets) {
         if (p == "v3" || p == "all") shapes.push_back({"v3", 58, 256, {288, 8, 4, 32}});
@@ -267,14 +267,14 @@ int main(int argc, char** argv) {
                 Shape sh = s;
                 sh.layers = int64_t(ws[0].shape(0));
                 sh.experts = int64_t(ws[0].shape(1));
-                run(sh, {ws}, a, "files");
+                run(sh, {ws}, a, "files", totals);
             }
             return 0;
         }
         for (const auto& s : shapes) {
             std::vector<std::vector<xt::xtensor<double, 2>>> all;
             for (uint64_t seed : a.seeds) all.push_back(drifting_series(seed, s.layers, s.experts, a.sp));
-            run(s, all, a, "drift-" + s.name);
+            run(s, all, a, "drift-" + s.name, totals);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());

@@ -6,10 +6,10 @@
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
 #include "format.hpp"
-#include "incremental.hpp"
+#include "rebalancing/incremental.hpp"
 #include "layout.hpp"
 #include "node_split.hpp"
-#include "recovery.hpp"
+#include "rebalancing/recovery.hpp"
 
 namespace eplb {
 namespace {
@@ -136,8 +136,10 @@ std::vector<double> history_sum(const std::vector<const double*>& windows, int64
 }
 
 // windows[k]: window k of the history, [L][E] row-major, each already validated.
+// stats: if not null, the incremental mode's stats of the call are added to it.
 xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, int64_t L, int64_t E,
-                                     const Topology& topology, const Options& options) {
+                                     const Topology& topology, const Options& options,
+                                     detail::IncrementalStats* stats = nullptr) {
     const int64_t R = topology.replicas;
     validate_topology(topology, E);
     if (L * R > limits::max_slots)
@@ -178,9 +180,15 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
     // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little
     // balance. After GPUs failed or came back (and for the hybrid policy on a layout), the mend of
     // recovery.hpp; otherwise the incremental mode.
+    detail::Incremental* incremental = nullptr;
     if (options.previous) {
-        if (recover || (uneven && policy == Policy::hybrid)) algorithm = std::make_unique<detail::Recovery>(std::move(algorithm));
-        else algorithm = std::make_unique<detail::Incremental>(std::move(algorithm));
+        if (recover || (uneven && policy == Policy::hybrid)) {
+            algorithm = std::make_unique<detail::Recovery>(std::move(algorithm));
+        } else {
+            auto inc = std::make_unique<detail::Incremental>(std::move(algorithm));
+            incremental = inc.get();
+            algorithm = std::move(inc);
+        }
     }
     if (uneven && policy == Policy::hierarchical) algorithm = std::make_unique<detail::NodeSplit>(std::move(algorithm));
 
@@ -208,6 +216,7 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
         }
         if (options.progress) options.progress(l + 1, L);
     }
+    if (stats && incremental) *stats += incremental->stats();
     return phy2log;
 }
 
@@ -270,4 +279,16 @@ Placement rebalance(const LoadHistory& history, const Topology& topology, const 
     return p;
 }
 
+namespace detail {
+
+Placement rebalance_counted(const xt::xtensor<double, 2>& weights, const Topology& topology, const Options& options,
+                            IncrementalStats& stats) {
+    const int64_t L = int64_t(weights.shape(0)), E = int64_t(weights.shape(1));
+    validate_weights(weights.data(), L, E);
+    Placement p = placement_from_phy2log(place_layers({weights.data()}, L, E, topology, options, &stats), E, topology);
+    p.algorithm = options.algorithm;
+    return p;
+}
+
+}  // namespace detail
 }  // namespace eplb

@@ -1,8 +1,8 @@
 #include <memory>
 
 #include "algorithm.hpp"
-#include "balanced.hpp"
-#include "deepseek.hpp"
+#include "balanced/balanced.hpp"
+#include "reference/deepseek.hpp"
 
 namespace eplb::detail {
 namespace {

@@ -1,6 +1,6 @@
 // Apportioner: replica counts by D'Hondt, Sainte-Laguë and Hamilton, against literal versions
 // of each rule written out here.
-#include "apportion.hpp"
+#include "balanced/apportion.hpp"
 
 #include "test_util.hpp"
 

@@ -1,5 +1,5 @@
 // BinSolver: the packing and local search of the balanced algorithms, checked on its own.
-#include "bin_solver.hpp"
+#include "balanced/bin_solver.hpp"
 
 #include "test_util.hpp"
 

@@ -1,7 +1,7 @@
 // The streaming JSON tokenizer (cpp/src/json_stream.cpp): the same events as nlohmann's parser on
 // valid text, the same verdict on broken text (random mutations of valid files), the same events
 // whatever the chunk sizes, and messages that say where the text is broken.
-#include "json_stream.hpp"
+#include "io/json_stream.hpp"
 
 #include "eplb/error.hpp"
 #include "test_util.hpp"

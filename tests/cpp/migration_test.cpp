@@ -5,7 +5,8 @@
 
 #include <xtensor/xview.hpp>
 
-#include "incremental.hpp"  // detail::max_weight_assignment
+#include "rebalancing/assignment.hpp"  // detail::max_weight_assignment
+#include "rebalancing/incremental_tuning.hpp"  // detail::kKeepTolerance
 #include "test_util.hpp"
 
 namespace eplb::test {

@@ -1,5 +1,5 @@
 // NodeBalancer: the hybrid policy's node-level step, checked on its own.
-#include "node_balancer.hpp"
+#include "balanced/node_balancer.hpp"
 
 #include "test_util.hpp"
 

@@ -5,10 +5,10 @@
 #include <numeric>
 
 #include "eplb/rebalance.hpp"
-#include "pack.hpp"
-#include "pack_tournament.hpp"
-#include "reference_sort.hpp"
-#include "replicate.hpp"
+#include "reference/packer.hpp"
+#include "reference/pack_tournament.hpp"
+#include "reference/reference_sort.hpp"
+#include "reference/replicate.hpp"
 #include "test_util.hpp"
 #include "../oracle/literal_deepseek.hpp"
 
@@ -48,7 +48,7 @@ TEST(ReferenceSteps, ReplicateMatchesTheLiteralRule) {
 
 TEST(ReferenceSteps, PackMatchesTheLiteralRule) {
     std::mt19937 rng(7);
-    detail::BalancedPacker fast;
+    detail::DeepSeekPacker fast;
     for (int32_t m : {1, 2, 3, 8, 16, 17, 32, 64, 65, 100, 128, 129, 256, 257, 300})
         for (int32_t per : {1, 2, 9, 16})
             for (int kind : {0, 1, 2}) {

@@ -1,7 +1,7 @@
 // ScenarioPacker: the packing of replicas for several scenarios at once (the history path of the
 // balanced algorithms), checked on its own.
-#include "apportion.hpp"
-#include "scenario_packer.hpp"
+#include "balanced/apportion.hpp"
+#include "scenarios/scenario_packer.hpp"
 
 #include "test_util.hpp"
 

@@ -1,4 +1,4 @@
-#include "scenario_placer.hpp"
+#include "scenarios/scenario_placer.hpp"
 
 #include "layout.hpp"
 

@@ -1,4 +1,4 @@
-#include "bin_solver.hpp"
+#include "balanced/bin_solver.hpp"
 
 #include <algorithm>
 #include <cmath>

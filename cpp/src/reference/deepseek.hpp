@@ -2,9 +2,9 @@
 #include <vector>
 
 #include "algorithm.hpp"
-#include "pack.hpp"
-#include "pack_tournament.hpp"
-#include "replicate.hpp"
+#include "reference/packer.hpp"
+#include "reference/pack_tournament.hpp"
+#include "reference/replicate.hpp"
 
 namespace eplb::detail {
 
@@ -28,7 +28,7 @@ private:
     void pack_nodes(int32_t nodes, int32_t experts_per_node, int32_t slots_per_node, int32_t gpus_per_node,
                     int32_t* phy2log);
 
-    BalancedPacker packer_;
+    DeepSeekPacker packer_;
     Replicator replicator_;
     std::vector<float> w_, group_w_, node_w_, slot_w_;
     std::vector<int32_t> group_pack_, group_rank_, mlog2log_, slot_mlog_, mlog_cnt_, slot_pack_, slot_rank_, order_,

@@ -1,4 +1,4 @@
-#include "scenarios.hpp"
+#include "scenarios/scenarios.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
-#include "replicate.hpp"
+#include "reference/replicate.hpp"
 
-#include "float_bits.hpp"
+#include "reference/float_bits.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "scenario_packer.hpp"
+#include "scenarios/scenario_packer.hpp"
 
 #include <algorithm>
 #include <cmath>

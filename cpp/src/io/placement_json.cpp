@@ -9,7 +9,7 @@
 #include "eplb/error.hpp"
 #include "eplb/limits.hpp"
 #include "format.hpp"
-#include "json_stream.hpp"
+#include "io/json_stream.hpp"
 
 namespace eplb {
 namespace {

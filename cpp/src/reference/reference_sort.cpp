@@ -1,6 +1,6 @@
-#include "reference_sort.hpp"
+#include "reference/reference_sort.hpp"
 
-#include "float_bits.hpp"
+#include "reference/float_bits.hpp"
 
 #include <algorithm>
 #include <cstring>

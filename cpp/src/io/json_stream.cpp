@@ -1,4 +1,4 @@
-#include "json_stream.hpp"
+#include "io/json_stream.hpp"
 
 #include <cmath>
 #include <cstdio>

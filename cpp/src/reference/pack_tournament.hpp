@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "float_bits.hpp"
+#include "reference/float_bits.hpp"
 
 namespace eplb::detail {
 

@@ -1,8 +1,8 @@
-#include "pack.hpp"
+#include "reference/packer.hpp"
 
-#include "float_bits.hpp"
-#include "pack_tournament.hpp"
-#include "reference_sort.hpp"
+#include "reference/float_bits.hpp"
+#include "reference/pack_tournament.hpp"
+#include "reference/reference_sort.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -119,7 +119,7 @@ bool sort_distinct_keys(uint64_t* keys, int32_t n) {
     return true;
 }
 
-void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+void DeepSeekPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;
     if (per_pack == 1) {
         for (int32_t i = 0; i < n; ++i) pack[i] = i, rank[i] = 0;
@@ -130,14 +130,14 @@ void BalancedPacker::pack(const float* w, int32_t n, int32_t m, int32_t* pack, i
     assign(w, n, m, pack, rank);
 }
 
-void BalancedPacker::pack_in_order(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+void DeepSeekPacker::pack_in_order(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     order_.resize(size_t(n));
     for (int32_t i = 0; i < n; ++i) order_[size_t(i)] = i;
     assign(w, n, m, pack, rank);
 }
 
 // LPT over order_: each item to the lightest pack with room, ties to the lower pack index.
-void BalancedPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
+void DeepSeekPacker::assign(const float* w, int32_t n, int32_t m, int32_t* pack, int32_t* rank) {
     const int32_t per_pack = n / m;
     if (m <= kTournamentMaxPacks) {
         with_tournament(m, [&](auto& packs) {

@@ -1,4 +1,4 @@
-#include "recovery.hpp"
+#include "rebalancing/recovery.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "algorithm.hpp"
-#include "apportion.hpp"
+#include "balanced/apportion.hpp"
 #include "layout.hpp"
-#include "scenario_packer.hpp"
-#include "scenarios.hpp"
+#include "scenarios/scenario_packer.hpp"
+#include "scenarios/scenarios.hpp"
 
 namespace eplb::detail {
 

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "scenarios.hpp"
+#include "scenarios/scenarios.hpp"
 
 namespace eplb::detail {
 

@@ -1,11 +1,32 @@
-#include "apportion.hpp"
+#include "balanced/apportion.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace eplb::detail {
 namespace {
+
+// Hands out `seats` seats one at a time (step 1; step -1 takes them back) to the top of the heap
+// (ordered by `order`); that expert stays in the heap, at value(e), while stays(its new count).
+template <class Heap, class Order, class Value, class Stays>
+void seat_loop(Heap& heap, int64_t seats, int32_t step, int32_t* count, Order order, Value value, Stays stays) {
+    for (int64_t k = 0; k < seats && !heap.empty(); ++k) {
+        std::pop_heap(heap.begin(), heap.end(), order);
+        auto& top = heap.back();
+        const int32_t e = top.expert;
+        count[e] += step;
+        if (!stays(count[e])) {
+            heap.pop_back();
+            continue;
+        }
+        top.count = count[e];
+        top.value = value(e);
+        std::push_heap(heap.begin(), heap.end(), order);
+    }
+}
+
 constexpr size_t kFew = 16;  // up to this many extra seats, no heap
+
 }  // namespace
 
 // Divisor methods with everyone's first seat given: the next slot goes to the largest
@@ -59,19 +80,8 @@ void Apportioner::divisor(const double* w, int32_t n, int32_t slots, int32_t cap
         heap_.resize(extra);
     }
     std::make_heap(heap_.begin(), heap_.end(), below);
-    for (int32_t s = n; s < slots && !heap_.empty(); ++s) {
-        std::pop_heap(heap_.begin(), heap_.end(), below);
-        Entry& top = heap_.back();
-        const int32_t e = top.expert;
-        ++count[e];
-        if (count[e] >= cap) {
-            heap_.pop_back();
-            continue;
-        }
-        top.count = count[e];
-        top.value = w[e] / (double(count[e]) + offset);
-        std::push_heap(heap_.begin(), heap_.end(), below);
-    }
+    seat_loop(heap_, int64_t(slots) - n, 1, count, below, [&](int32_t e) { return w[e] / (double(count[e]) + offset); },
+              [cap](int32_t c) { return c < cap; });
 }
 
 void Apportioner::apportion(Apportionment rule, const double* w, int32_t n, int32_t slots, int32_t cap,
@@ -96,25 +106,14 @@ void Apportioner::apportion(Apportionment rule, const double* w, int32_t n, int3
         if (a.count != b.count) return a.count > b.count;
         return a.expert > b.expert;
     };
+    auto remainder = [&](int32_t e) { return quota_[size_t(e)] - double(count[e]); };
     heap_.clear();
     if (sum < slots) {
         // Largest remainder q - c first; an expert may win again with its remainder less one.
         for (int32_t e = 0; e < n; ++e)
             if (count[e] < cap) heap_.push_back({quota_[size_t(e)] - double(count[e]), count[e], e});
         std::make_heap(heap_.begin(), heap_.end(), below);
-        for (; sum < slots && !heap_.empty(); ++sum) {
-            std::pop_heap(heap_.begin(), heap_.end(), below);
-            Entry& top = heap_.back();
-            const int32_t e = top.expert;
-            ++count[e];
-            if (count[e] >= cap) {
-                heap_.pop_back();
-                continue;
-            }
-            top.count = count[e];
-            top.value = quota_[size_t(e)] - double(count[e]);
-            std::push_heap(heap_.begin(), heap_.end(), below);
-        }
+        seat_loop(heap_, slots - sum, 1, count, below, remainder, [cap](int32_t c) { return c < cap; });
     } else if (sum > slots) {
         // The minimum of one seat overshot: take back from the most over-represented (smallest
         // q - c) among experts with two or more.
@@ -122,19 +121,7 @@ void Apportioner::apportion(Apportionment rule, const double* w, int32_t n, int3
         for (int32_t e = 0; e < n; ++e)
             if (count[e] >= 2) heap_.push_back({quota_[size_t(e)] - double(count[e]), count[e], e});
         std::make_heap(heap_.begin(), heap_.end(), above);
-        for (; sum > slots && !heap_.empty(); --sum) {
-            std::pop_heap(heap_.begin(), heap_.end(), above);
-            Entry& top = heap_.back();
-            const int32_t e = top.expert;
-            --count[e];
-            if (count[e] < 2) {
-                heap_.pop_back();
-                continue;
-            }
-            top.count = count[e];
-            top.value = quota_[size_t(e)] - double(count[e]);
-            std::push_heap(heap_.begin(), heap_.end(), above);
-        }
+        seat_loop(heap_, sum - slots, -1, count, above, remainder, [](int32_t c) { return c >= 2; });
     }
 }
 

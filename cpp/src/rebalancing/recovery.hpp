@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "algorithm.hpp"
-#include "deepseek.hpp"
+#include "reference/deepseek.hpp"
 #include "layout.hpp"
 
 namespace eplb::detail {

@@ -1,4 +1,4 @@
-#include "balanced.hpp"
+#include "balanced/balanced.hpp"
 
 #include "layout.hpp"
 

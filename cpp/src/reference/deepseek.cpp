@@ -1,9 +1,9 @@
-#include "deepseek.hpp"
+#include "reference/deepseek.hpp"
 
 #include <type_traits>
 
-#include "float_bits.hpp"
-#include "reference_sort.hpp"
+#include "reference/float_bits.hpp"
+#include "reference/reference_sort.hpp"
 
 namespace eplb::detail {
 namespace {

@@ -7,7 +7,7 @@ namespace eplb::detail {
 // DeepSeek's balanced_packing: n items onto m packs, exactly n/m items each. Items are visited by
 // weight descending, in the reference's own order for ties (reference_sort.hpp); each goes to the lightest pack with room (ties:
 // lower pack index), float32 accumulation. n/m == 1 puts item i in pack i.
-class BalancedPacker {
+class DeepSeekPacker {
 public:
     void pack(const float* weight, int32_t n, int32_t m, int32_t* pack, int32_t* rank);
 

@@ -2,12 +2,12 @@
 #include <vector>
 
 #include "algorithm.hpp"
-#include "apportion.hpp"
-#include "bin_solver.hpp"
-#include "deepseek.hpp"
+#include "balanced/apportion.hpp"
+#include "balanced/bin_solver.hpp"
+#include "reference/deepseek.hpp"
 #include "layout.hpp"
-#include "node_balancer.hpp"
-#include "scenario_placer.hpp"
+#include "balanced/node_balancer.hpp"
+#include "scenarios/scenario_placer.hpp"
 
 namespace eplb::detail {
 
@@ -64,7 +64,7 @@ private:
     NodeBalancer node_balancer_;
     ScenarioPlacer scenario_;
     DeepSeek reference_;
-    BalancedPacker packer_;
+    DeepSeekPacker packer_;
     Replicator replicator_;
     std::vector<double> group_w_, node_w_, local_w_, item_, gpu_;
     std::vector<float> ref_group_w_, ref_w_, ref_slot_w_;

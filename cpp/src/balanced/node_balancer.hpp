@@ -39,6 +39,26 @@ public:
                  double away_budget = std::numeric_limits<double>::infinity());
 
 private:
+    // The best move of a step: kind 0 none, 1 swap (a movable replica of bx on the heaviest node
+    // for one of by on bb), 2 count move (a replica of bx on bb becomes one of by), 3 the same on
+    // the heaviest node; best: the heaviest node load it leads to.
+    struct Move {
+        double best = 0;
+        int kind = 0;
+        int32_t bx = -1, bb = -1, by = -1;
+    };
+    // balance's steps.
+    double scale_nodes(const int32_t* gpus, double slack, double& total);
+    void reload();
+    void index_experts();
+    int64_t index_movable(int32_t h);
+    bool blocked(int32_t x, int32_t b, int32_t y, double best) const;
+    void best_swap(int32_t h, double lh, Move& c, int64_t& work);
+    void collect_keys(int32_t h, double lh, double best);
+    void count_moves_elsewhere(int32_t h, double lh, Move& c, int64_t& work);
+    void count_moves_on_h(int32_t h, double lh, Move& c, int64_t& work);
+    void apply(int32_t h, const Move& c);
+
     std::vector<double> load_, top_, r_, up_, dn_;  // r_ = w / c, up_ = w / (c + 1), dn_ = w / (c - 1)
     std::vector<int32_t> m_;    // GPUs per node
     std::vector<double> s_;     // the scale of each node's load (see balance)
@@ -81,7 +101,8 @@ private:
     const int32_t* home_ = nullptr;
     int32_t* cnt_ = nullptr;
     int32_t* rn_ = nullptr;
-    int32_t E_ = 0, N_ = 0;
+    int32_t E_ = 0, N_ = 0, cap_ = 0;
+    bool limited_ = false;  // an away budget
     double tol_ = 0;
     // New max over the nodes that change when one replica of x on node b becomes one of y.
     // Returns lh unless that max is below `best` and node h gets lighter.
