@@ -155,7 +155,7 @@ function targetsSection(results) {
     }
   }
   return {
-    title: 'Targets (issue 4), judged on the figures of this run',
+    title: 'Speed and memory targets, judged on the figures of this run',
     command: 'EPLB_REFERENCE=/path/to/eplb.py npm run bench',
     tables: [{ columns: ['target', 'wanted', 'measured', 'verdict'], align: ['l', 'l', 'l', 'l'], rows }],
     notes: ['Timings are medians of one run on a shared, noisy machine; ratios measured side by side are the steadier figures.'],

@@ -1,4 +1,4 @@
-// Time-series evaluation of rebalancing (issue 8): for each window, place with the predictor's
+// Time-series evaluation of rebalancing: for each window, place with the predictor's
 // estimate of the window's loads, then measure on the next window's loads (balancedness, GPU) and
 // count the slots whose expert changed since the previous placement. Three strategies:
 //   reference    DeepSeek's algorithm, a fresh placement every window

@@ -177,7 +177,7 @@ xt::xtensor<int32_t, 2> place_layers(const std::vector<const double*>& windows, 
     const bool recover =
         options.previous && (failures || std::find(options.previous->phy2log.begin(), options.previous->phy2log.end(), -1) !=
                                              options.previous->phy2log.end());
-    // Migration-aware step (issue 8): keeps the previous placement's slots where that costs little
+    // Migration-aware step: keeps the previous placement's slots where that costs little
     // balance. After GPUs failed or came back (and for the hybrid policy on a layout), the mend of
     // recovery.hpp; otherwise the incremental mode.
     detail::Incremental* incremental = nullptr;

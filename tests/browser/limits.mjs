@@ -1,4 +1,4 @@
-// The dashboard at its edges (issue 15): Cancel while a field is being edited stops the run and
+// The dashboard at its edges: Cancel while a field is being edited stops the run and
 // starts none; times exclude the module's warm-up; bars equal to 3 decimals say so; the max and
 // mean labels stay apart; replica-map and GPU labels stay readable at 32 nodes; 4,096 layers do
 // not freeze the page. Called by dashboard.test.mjs with its page and `check`.

@@ -1,4 +1,4 @@
-// Rebalancing over time (issue 8): predictors, history windows, and the migration-aware
+// Rebalancing over time: predictors, history windows, and the migration-aware
 // incremental placement (Options::previous, max_moves, tolerance).
 #include <algorithm>
 #include <cmath>

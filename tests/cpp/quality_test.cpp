@@ -1,4 +1,4 @@
-// The algorithms beside the reference (issue 5): invariants for every algorithm and policy,
+// The algorithms beside the reference: invariants for every algorithm and policy,
 // determinism, no duplicate replicas on a GPU, never worse than the reference per layer, the
 // hybrid policy's home nodes, and the quality targets on the real DeepSeek-V3 loads.
 #include "test_util.hpp"
@@ -131,7 +131,7 @@ TEST(Quality, HybridKeepsEachGroupOnItsHomeNode) {
     EXPECT_GE(evaluate(p, w).home_node_fraction, 0.8);
 }
 
-// The targets of issue 5 on the real DeepSeek-V3 loads, per file (balancedness GPU).
+// The quality targets on the real DeepSeek-V3 loads, per file (balancedness GPU).
 TEST(Quality, RealLoadTargets) {
     struct Target {
         Topology t;

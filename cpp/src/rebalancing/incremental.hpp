@@ -1,5 +1,5 @@
 #pragma once
-// Migration-aware rebalancing (issue 8): given the placement in service, keep experts in their
+// Migration-aware rebalancing: given the placement in service, keep experts in their
 // slots wherever that costs little balance.
 //
 // Default mode (no tolerance, no max_moves; global and hierarchical policies): drift_place(), or
