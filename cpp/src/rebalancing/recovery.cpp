@@ -169,24 +169,13 @@ void Recovery::place(const LayerInput& in, LayerOutput out) {
     mend(in, out.phy2log);
 }
 
-void Recovery::mend(const LayerInput& in, int32_t* out) {
-    const int32_t* prev = in.previous;
-    const bool hybrid = in.policy == Policy::hybrid;
-    x_.assign(prev, prev + R_);
-    cnt_.assign(size_t(E_), 0);
-    occ_.assign(size_t(E_) * size_t(G_), 0);
-    for (int32_t s = 0; s < R_; ++s) ++cnt_[size_t(x_[size_t(s)])], ++occ_[size_t(x_[size_t(s)]) * size_t(G_) + size_t(s / S_)];
-    r_.resize(size_t(E_));
-    load_.assign(size_t(G_), 0.0);
-    auto reload = [&]() {
-        for (int32_t e = 0; e < E_; ++e) r_[size_t(e)] = cnt_[size_t(e)] ? w_[e] / double(cnt_[size_t(e)]) : 0.0;
-        std::fill(load_.begin(), load_.end(), 0.0);
-        for (int32_t s = 0; s < R_; ++s) load_[size_t(s / S_)] += r_[size_t(x_[size_t(s)])];
-    };
-    reload();
-    auto occ = [&](int32_t e, int32_t g) -> int32_t& { return occ_[size_t(e) * size_t(G_) + size_t(g)]; };
-    double total = 0;
-    for (int32_t e = 0; e < E_; ++e) total += w_[e];
+void Recovery::reload() {
+    for (int32_t e = 0; e < E_; ++e) r_[size_t(e)] = cnt_[size_t(e)] ? w_[e] / double(cnt_[size_t(e)]) : 0.0;
+    std::fill(load_.begin(), load_.end(), 0.0);
+    for (int32_t s = 0; s < R_; ++s) load_[size_t(s / S_)] += r_[size_t(x_[size_t(s)])];
+}
+
+double Recovery::mend_target(const LayerInput& in, double total) {
     // The lower bound: the mean GPU load, or (hierarchical) the busiest node's mean.
     double bound = total / double(G_);
     if (in.policy == Policy::hierarchical)
@@ -197,7 +186,6 @@ void Recovery::mend(const LayerInput& in, int32_t* out) {
         }
     const double slack = in.options.tolerance >= 0 ? in.options.tolerance : kRecoverySlack;
     double target = bound * (1 + slack);
-    const double eps = 1e-12 * total;
     // Global policy: no need to do better than what placing afresh with the reference would
     // give (DeepSeek's global policy on these GPUs, the elasticity-aware answer to a failure).
     if (in.policy == Policy::global && in.options.tolerance < 0) {
@@ -215,6 +203,24 @@ void Recovery::mend(const LayerInput& in, int32_t* out) {
         }
         target = std::max(target, top * (1 + kReferenceMargin));
     }
+    return target;
+}
+
+void Recovery::mend(const LayerInput& in, int32_t* out) {
+    const int32_t* prev = in.previous;
+    const bool hybrid = in.policy == Policy::hybrid;
+    x_.assign(prev, prev + R_);
+    cnt_.assign(size_t(E_), 0);
+    occ_.assign(size_t(E_) * size_t(G_), 0);
+    for (int32_t s = 0; s < R_; ++s) ++cnt_[size_t(x_[size_t(s)])], ++occ_[size_t(x_[size_t(s)]) * size_t(G_) + size_t(s / S_)];
+    r_.resize(size_t(E_));
+    load_.assign(size_t(G_), 0.0);
+    reload();
+    auto occ = [&](int32_t e, int32_t g) -> int32_t& { return occ_[size_t(e) * size_t(G_) + size_t(g)]; };
+    double total = 0;
+    for (int32_t e = 0; e < E_; ++e) total += w_[e];
+    const double target = mend_target(in, total);
+    const double eps = 1e-12 * total;
     const int64_t budget = in.options.max_moves >= 0 ? in.options.max_moves : int64_t(R_) * 4;
     int64_t moved = 0;
     auto changed = [&](int32_t s, int32_t e) { return int32_t(e != prev[s]); };

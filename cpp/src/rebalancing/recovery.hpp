@@ -62,6 +62,10 @@ private:
     std::vector<int32_t> x_, cnt_, occ_;           // slots, replica counts, occ_[e * G + g]
     std::vector<double> load_, r_;                 // per GPU, per expert (w / cnt)
     bool holds_policy(const LayerInput& in);
+    // The busiest GPU the mend stops at: the bound (mean, or hierarchical the busiest node's mean)
+    // plus the slack, and for the global policy at least the reference's fresh answer's.
+    double mend_target(const LayerInput& in, double total);
+    void reload();  // r_ and load_ from x_ and cnt_
     void mend(const LayerInput& in, int32_t* out);
 };
 
